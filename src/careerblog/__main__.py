@@ -1,0 +1,5 @@
+"""Allow `python -m careerblog`."""
+
+from careerblog.cli import main
+
+main()

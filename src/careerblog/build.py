@@ -1,0 +1,88 @@
+"""The build, as a table of contents: load, assemble, convert, render, write."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from careerblog.config import BuildOptions, load_config
+from careerblog.diagnostics import BuildError, Diagnostic, Diagnostics
+from careerblog.markup import convert_documents, highlight_stylesheet
+from careerblog.posts import load_posts
+from careerblog.profile import load_profile
+from careerblog.render import Output, check_document_links, make_entries, render_pages
+from careerblog.site import Site, assemble_site
+from careerblog.templating import THEME_DIR, make_environment
+from careerblog.write import write_site
+
+HIGHLIGHT_CSS = "css/highlight.css"
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """A site rendered in memory: what `build` writes and what `check` and `serve` inspect."""
+
+    site: Site
+    outputs: tuple[Output, ...]
+    warnings: tuple[Diagnostic, ...]
+    notes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class BuildResult:
+    rendered: Rendered
+    files: int
+    seconds: float
+
+
+def render_site(options: BuildOptions) -> Rendered:
+    """Everything a build does before writing; raises BuildError with every problem found."""
+    root = options.root
+    theme = options.theme_dir or THEME_DIR
+    diags = Diagnostics()
+
+    # Gather and validate all sources first, so one run reports every problem.
+    config = load_config(root, diags, options.base_url)
+    posts, pages = load_posts(root, config.tzinfo, diags)
+    profile = load_profile(root, diags)
+    diags.raise_if_errors()
+
+    site = assemble_site(config, posts, pages, profile, (theme / "static", root / "static"),
+                         now=options.now, drafts=options.drafts, future=options.future, diags=diags)
+    diags.raise_if_errors()
+
+    documents = convert_documents(site.documents, config.base_path)
+    env = make_environment(root, config, theme)
+    entries = make_entries(site, documents, env, root, diags)
+    outputs, planned = render_pages(site, entries, env, root, diags)
+    check_document_links(site, documents, planned, diags)
+    diags.raise_if_errors()
+    if not any(f.path == HIGHLIGHT_CSS for f in site.static_files):
+        outputs.append(Output(HIGHLIGHT_CSS, highlight_stylesheet().encode("utf-8")))
+
+    warnings = tuple(d for d in diags.items if d.severity == "warning")
+    if options.strict and warnings:
+        raise BuildError(tuple(replace(w, severity="error") for w in warnings))
+    notes = tuple(
+        f"{post.source}: skipped, dated in the future ({post.date.isoformat()}); --future includes it"
+        for post in site.skipped_future
+    )
+    return Rendered(site, tuple(outputs), warnings, notes)
+
+
+def build(options: BuildOptions) -> BuildResult:
+    """Build the site under `options.root` into `options.output`, replacing it only on success."""
+    started = time.perf_counter()
+    rendered = render_site(options)
+    files = write_site(rendered.outputs, rendered.site.static_files, options.output, options.root)
+    return BuildResult(rendered, files, time.perf_counter() - started)
+
+
+def find_root(start: Path) -> Path | None:
+    """The site root: the nearest folder at or above `start` holding content/site.yml, as git finds .git."""
+    current = start.resolve()
+    for folder in (current, *current.parents):
+        if (folder / "content" / "site.yml").is_file():
+            return folder
+    return None

@@ -1,0 +1,181 @@
+"""Markdown to HTML: highlighted code, tables, footnotes, heading anchors, a table of contents."""
+
+from __future__ import annotations
+
+import math
+import re
+import xml.etree.ElementTree as etree
+from dataclasses import dataclass
+from typing import Any
+
+import markdown
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
+
+from careerblog.fields import is_safe_url
+from careerblog.posts import Page, Post
+from careerblog.shortcodes import ShortcodeCall, ShortcodeProblem, extract_shortcodes
+from careerblog.urls import link, slugify
+
+MORE = "<!--more-->"
+WORDS_PER_MINUTE = 220
+_WORD = re.compile(r"\w+")
+_FIRST_PARAGRAPH = re.compile(r"<p>.*?</p>", re.S)
+_FENCED = re.compile(r"^ {0,3}(`{3,}|~{3,}).*?^ {0,3}\1[ \t]*$", re.S | re.M)
+
+
+@dataclass(frozen=True, slots=True)
+class LinkRef:
+    """A link or image in a document that points inside the site, for checking."""
+
+    target: str  # as written by the author
+    line: int  # 1-based line in the document's body
+    kind: str  # "link" or "image"
+
+
+@dataclass(frozen=True, slots=True)
+class Converted:
+    """A Markdown document turned into HTML, with the shortcodes still to be expanded."""
+
+    html: str
+    toc_html: str
+    headings: int
+    summary_html: str
+    reading_minutes: int
+    words: int
+    shortcodes: tuple[ShortcodeCall, ...]
+    problems: tuple[ShortcodeProblem, ...]
+    links: tuple[LinkRef, ...]
+
+
+class _LinkProcessor(Treeprocessor):
+    """Puts root-relative links under the base path, drops script URLs, and notes internal targets."""
+
+    def __init__(self, md: markdown.Markdown, base_path: str) -> None:
+        super().__init__(md)
+        self.base_path = base_path
+        self.found: list[tuple[str, str]] = []
+
+    def run(self, root: etree.Element) -> None:
+        for element in root.iter():
+            attribute = "href" if element.tag == "a" else "src" if element.tag == "img" else None
+            if attribute is None:
+                continue
+            value = element.get(attribute)
+            if value is None:
+                continue
+            if not is_safe_url(value):
+                del element.attrib[attribute]
+                continue
+            if element.tag == "img":
+                element.set("loading", "lazy")
+                element.set("decoding", "async")
+            if value.startswith("/") and not value.startswith("//"):
+                self.found.append((value, "image" if element.tag == "img" else "link"))
+                element.set(attribute, link(value, self.base_path))
+            elif value and not value.startswith("#") and ":" not in value.split("/", 1)[0]:
+                self.found.append((value, "image" if element.tag == "img" else "link"))
+
+
+class _LinkExtension(Extension):
+    def __init__(self, processor_factory: Any) -> None:
+        super().__init__()
+        self.processor_factory = processor_factory
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # Python-Markdown names it so
+        md.treeprocessors.register(self.processor_factory(md), "careerblog_links", 1)
+
+
+def _heading_slug(value: str, separator: str) -> str:
+    return slugify(value)
+
+
+class MarkdownRenderer:
+    """One configured Python-Markdown instance, reused document after document (reset between)."""
+
+    def __init__(self, base_path: str) -> None:
+        self.base_path = base_path
+        self._links: _LinkProcessor | None = None
+
+        def factory(md: markdown.Markdown) -> _LinkProcessor:
+            self._links = _LinkProcessor(md, base_path)
+            return self._links
+
+        self._md = markdown.Markdown(
+            extensions=[
+                "fenced_code", "codehilite", "tables", "footnotes", "toc", "sane_lists", "attr_list",
+                "def_list", "abbr", "md_in_html", "admonition", _LinkExtension(factory),
+            ],
+            extension_configs={
+                "codehilite": {"css_class": "highlight", "guess_lang": False, "use_pygments": True,
+                               "wrapcode": True},
+                "toc": {"permalink": "#", "permalink_class": "anchor", "permalink_title": "Link to this section",
+                        "slugify": _heading_slug, "toc_depth": "2-4"},
+                "footnotes": {"BACKLINK_TITLE": "Back to reference %d"},
+            },
+            output_format="html",
+        )
+
+    def convert(self, body: str) -> Converted:
+        text, calls, problems = extract_shortcodes(body)
+        md = self._md
+        md.reset()
+        assert self._links is not None
+        self._links.found = []
+        html = md.convert(text)
+        toc_tokens = getattr(md, "toc_tokens", [])
+        headings = _count_headings(toc_tokens)
+        toc_html = getattr(md, "toc", "") if headings >= 2 else ""
+        summary = html.split(MORE, 1)[0] if MORE in html else ""
+        if not summary:
+            first = _FIRST_PARAGRAPH.search(html)
+            summary = first.group(0) if first else ""
+        prose = _FENCED.sub(" ", body)
+        words = len(_WORD.findall(prose))
+        return Converted(
+            html=html.replace(MORE, ""),
+            toc_html=toc_html,
+            headings=headings,
+            summary_html=summary,
+            reading_minutes=max(1, math.ceil(words / WORDS_PER_MINUTE)),
+            words=words,
+            shortcodes=calls,
+            problems=problems,
+            links=_locate(self._links.found, body),
+        )
+
+
+def _count_headings(tokens: list[dict[str, Any]]) -> int:
+    return sum(1 + _count_headings(t.get("children", [])) for t in tokens)
+
+
+def _locate(found: list[tuple[str, str]], body: str) -> tuple[LinkRef, ...]:
+    """Find the line where each link stands in the source, searching forward from the previous one."""
+    refs: list[LinkRef] = []
+    position = 0
+    for target, kind in found:
+        index = body.find(target, position)
+        if index < 0:
+            index = body.find(target)
+        if index >= 0:
+            position = index + len(target)
+        line = body.count("\n", 0, index) + 1 if index >= 0 else 1
+        refs.append(LinkRef(target, line, kind))
+    return tuple(refs)
+
+
+def convert_documents(items: tuple[Post | Page, ...], base_path: str) -> dict[str, Converted]:
+    """Convert every post and page body; keyed by source path."""
+    renderer = MarkdownRenderer(base_path)
+    return {item.source: renderer.convert(item.body) for item in items}
+
+
+def highlight_stylesheet(light: str = "default", dark: str = "github-dark") -> str:
+    """Pygments colours for code: one style for light pages, one for dark, switched by the media query."""
+    from pygments.formatters import HtmlFormatter
+
+    light_css: str = HtmlFormatter(style=light).get_style_defs(".highlight")  # type: ignore[no-untyped-call]
+    dark_css: str = HtmlFormatter(style=dark).get_style_defs(".highlight")  # type: ignore[no-untyped-call]
+    dark_block = "\n".join("  " + line for line in dark_css.splitlines())
+    return f"/* Generated by careerblog from Pygments styles {light!r} and {dark!r}. */\n{light_css}\n" \
+           f"@media (prefers-color-scheme: dark) {{\n{dark_block}\n}}\n"

@@ -1,0 +1,161 @@
+"""The only module that writes a site: into a staging folder, swapped in only when the build succeeded."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+
+from careerblog import urls
+from careerblog.diagnostics import BuildError
+from careerblog.render import Output
+from careerblog.site import StaticFile
+
+MANIFEST = ".careerblog-manifest.json"
+SOURCE_DIRS = ("content", "templates", "static")
+CACHE_DIR = ".careerblog-cache"
+
+
+def staging_dir(output: Path) -> Path:
+    return output.with_name(output.name + ".careerblog-staging")
+
+
+def previous_dir(output: Path) -> Path:
+    return output.with_name(output.name + ".careerblog-previous")
+
+
+def _display(path: Path) -> str:
+    try:
+        return path.relative_to(Path.cwd()).as_posix() or "."
+    except ValueError:
+        return path.as_posix()
+
+
+def _is_inside(child: Path, parent: Path) -> bool:
+    return child == parent or parent in child.parents
+
+
+def read_manifest(folder: Path) -> set[str] | None:
+    """The files careerblog wrote into `folder` last time; None when it did not write that folder."""
+    try:
+        data = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("files"), list):
+        return None
+    return {str(f) for f in data["files"]}
+
+
+def _files_in(folder: Path) -> set[str]:
+    return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() or p.is_symlink()}
+
+
+def check_output_dir(output: Path, root: Path) -> None:
+    """Refuse, before anything is touched, an output folder a build must never replace."""
+    out = output.resolve()
+    site = root.resolve()
+    hint = "build into a folder of its own, such as _site/ (the default)"
+    if out == site or _is_inside(site, out):
+        raise BuildError.single(_display(output), None,
+                                "output folder is the site folder or contains it; building there would delete "
+                                "your sources", hint)
+    for name in (*SOURCE_DIRS, ".git", CACHE_DIR):
+        if _is_inside(out, site / name):
+            raise BuildError.single(_display(output), None, f"output folder lies inside the site's {name}/ folder",
+                                    hint)
+    if out.exists() and not out.is_dir():
+        raise BuildError.single(_display(output), None, "output path exists and is not a folder", hint)
+    if out.is_dir():
+        present = _files_in(out)
+        if not present and not any(out.iterdir()):
+            return
+        written = read_manifest(out)
+        if written is None:
+            raise BuildError.single(_display(output), None,
+                                    "output folder holds files that careerblog did not write",
+                                    "empty it or choose another --output; careerblog only replaces folders it built")
+        foreign = sorted(present - written - {MANIFEST})
+        if foreign:
+            shown = ", ".join(foreign[:5]) + (" ..." if len(foreign) > 5 else "")
+            raise BuildError.single(_display(output), None,
+                                    f"output folder holds files that careerblog did not write: {shown}",
+                                    "move them into static/ so the build copies them, or delete them")
+
+
+def _clear_leftovers(output: Path) -> None:
+    """Finish what an interrupted earlier run left: restore a swapped-out site, drop a half staging."""
+    previous = previous_dir(output)
+    if previous.is_dir() and read_manifest(previous) is not None:
+        if not output.exists():
+            os.replace(previous, output)
+        else:
+            shutil.rmtree(previous)
+    staging = staging_dir(output)
+    if staging.exists():
+        if staging.is_dir() and (read_manifest(staging) is not None or _looks_like_staging(staging)):
+            shutil.rmtree(staging)
+        else:
+            raise BuildError.single(_display(staging), None,
+                                    "a folder with the staging folder's name exists and careerblog did not make it",
+                                    "rename or remove it")
+
+
+def _looks_like_staging(folder: Path) -> bool:
+    # A staging folder interrupted before its manifest was written holds a marker from its first moment.
+    return (folder / ".careerblog-staging").is_file()
+
+
+def write_file(folder: Path, relative: str, content: bytes) -> None:
+    if not urls.is_within(relative):
+        raise BuildError.single(relative, None, "refusing to write outside the output folder")
+    target = folder / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(content)
+
+
+def write_site(outputs: Iterable[Output], static_files: Iterable[StaticFile], output: Path, root: Path) -> int:
+    """Write the whole site to a staging folder, then swap it in; returns the number of files written."""
+    check_output_dir(output, root)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    _clear_leftovers(output)
+    staging = staging_dir(output)
+    written: list[str] = []
+    try:
+        staging.mkdir()
+        (staging / ".careerblog-staging").write_bytes(b"")
+        for static in static_files:
+            if not urls.is_within(static.path):
+                raise BuildError.single(static.path, None, "refusing to write outside the output folder")
+            target = staging / static.path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(static.source, target)
+            written.append(static.path)
+        for item in outputs:
+            write_file(staging, item.path, item.content)
+            written.append(item.path)
+        manifest = {"generator": "careerblog", "files": sorted(set(written))}
+        (staging / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
+        (staging / ".careerblog-staging").unlink()
+        _swap(staging, output)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        where = exc.filename if isinstance(exc.filename, str) else str(staging)
+        raise BuildError.single(_display(Path(where)), None, f"cannot write the site: {exc.strerror or exc}",
+                                "free disk space or fix the folder's permissions; the previous site is unchanged"
+                                ) from None
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return len(set(written))
+
+
+def _swap(staging: Path, output: Path) -> None:
+    if output.exists():
+        previous = previous_dir(output)
+        os.replace(output, previous)
+        os.replace(staging, output)
+        shutil.rmtree(previous, ignore_errors=True)
+    else:
+        os.replace(staging, output)

@@ -1,0 +1,173 @@
+"""Safe YAML loading that remembers where every key and item stood, and refuses duplicate keys."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from yaml.constructor import ConstructorError
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from careerblog.diagnostics import BuildError, Diagnostic
+
+# The C parser is several times faster; the Python one is the same grammar, for machines without libyaml.
+_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+MAX_YAML_BYTES = 2_000_000
+
+Position = tuple[int, int]
+
+
+class LocatedDict(dict[Any, Any]):
+    """A mapping from YAML that knows the 1-based line and column of itself and of each key."""
+
+    __slots__ = ("key_positions", "position")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.position: Position = (1, 1)
+        self.key_positions: dict[Any, Position] = {}
+
+
+class LocatedList(list[Any]):
+    """A sequence from YAML that knows the 1-based line and column of itself and of each item."""
+
+    __slots__ = ("item_positions", "position")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.position: Position = (1, 1)
+        self.item_positions: list[Position] = []
+
+
+class _LocatingLoader(_BaseLoader):  # type: ignore[valid-type,misc]
+    line_offset = 0
+
+    def _position(self, node: Node) -> Position:
+        return (node.start_mark.line + 1 + self.line_offset, node.start_mark.column + 1)
+
+
+def _check_duplicates(loader: _LocatingLoader, node: MappingNode) -> None:
+    seen: dict[Any, Node] = {}
+    for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge" or not isinstance(key_node, ScalarNode):
+            continue
+        key = loader.construct_object(key_node)
+        if key in seen:
+            first_line = loader._position(seen[key])[0]
+            raise ConstructorError(
+                None,
+                None,
+                f"duplicate key {key!r} (first given on line {first_line})",
+                key_node.start_mark,
+            )
+        seen[key] = key_node
+
+
+def _construct_map(loader: _LocatingLoader, node: MappingNode) -> Any:
+    data = LocatedDict()
+    data.position = loader._position(node)
+    yield data
+    _check_duplicates(loader, node)
+    loader.flatten_mapping(node)
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            hash(key)
+        except TypeError:
+            raise ConstructorError(
+                None, None, "a mapping key must be a plain value, not a list or mapping", key_node.start_mark
+            ) from None
+        data[key] = loader.construct_object(value_node, deep=True)
+        data.key_positions[key] = loader._position(key_node)
+
+
+def _construct_seq(loader: _LocatingLoader, node: SequenceNode) -> Any:
+    data = LocatedList()
+    data.position = loader._position(node)
+    yield data
+    for item in node.value:
+        data.append(loader.construct_object(item, deep=True))
+        data.item_positions.append(loader._position(item))
+
+
+def _construct_timestamp(loader: _LocatingLoader, node: ScalarNode) -> Any:
+    # An impossible date (2024-02-30) stays text, so the field that reads it can name its key.
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return node.value
+
+
+_LocatingLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
+_LocatingLoader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
+_LocatingLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+
+
+def _hint_for(problem: str, source_line: str = "") -> str:
+    leading = source_line[: len(source_line) - len(source_line.lstrip())]
+    if "\t" in leading or "'\\t'" in problem:
+        return "YAML indents with spaces; replace the tab characters with spaces"
+    if "mapping values are not allowed" in problem:
+        return "a value that contains ': ' must be quoted, for example title: \"Python: a guide\""
+    if "cannot start any token" in problem:
+        return "quote a value that starts with @, `, % or another YAML indicator"
+    if "duplicate key" in problem:
+        return "each key may appear once; remove or rename one of them"
+    if "could not determine a constructor" in problem:
+        return "careerblog loads YAML safely: tags such as !!python/object are not allowed"
+    if "invalid date" in problem:
+        return "write dates as YYYY-MM-DD, with a real month and day"
+    return "check the YAML syntax around this line"
+
+
+def load_yaml(text: str, path: str, line_offset: int = 0) -> Any:
+    """Parse one YAML document safely; raise BuildError located at `path` on any problem.
+
+    `line_offset` is the number of lines before the YAML in its file (front matter starts after the fence).
+    """
+    if len(text) > MAX_YAML_BYTES:
+        raise BuildError.single(
+            path, 1 + line_offset, f"YAML larger than {MAX_YAML_BYTES} bytes", "split the data into smaller files"
+        )
+    loader = _LocatingLoader(text)
+    loader.line_offset = line_offset
+    try:
+        return loader.get_single_data()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "invalid YAML"
+        line = mark.line + 1 + line_offset if mark else None
+        col = mark.column + 1 if mark else None
+        lines = text.split("\n")
+        source_line = lines[mark.line] if mark and mark.line < len(lines) else ""
+        hint = _hint_for(problem, source_line)
+        raise BuildError((Diagnostic(path, line, col, "error", problem, hint),)) from None
+    except yaml.YAMLError as exc:
+        raise BuildError.single(path, 1 + line_offset, f"invalid YAML: {exc}", _hint_for(str(exc))) from None
+    except RecursionError:
+        raise BuildError.single(
+            path, 1 + line_offset, "YAML nested too deeply to read", "flatten the structure"
+        ) from None
+    finally:
+        loader.dispose()
+
+
+def position_of(container: Any, key: Any) -> Position | None:
+    """Where `key` (a mapping key or list index) stood in its file, when the container came from YAML."""
+    if isinstance(container, LocatedDict):
+        return container.key_positions.get(key)
+    if isinstance(container, LocatedList) and isinstance(key, int) and 0 <= key < len(container.item_positions):
+        return container.item_positions[key]
+    return None
+
+
+def line_of(container: Any, key: Any = None) -> int | None:
+    """The line of `key` in `container`, or of the container itself when no key is given."""
+    if key is not None:
+        pos = position_of(container, key)
+        if pos:
+            return pos[0]
+    if isinstance(container, LocatedDict | LocatedList):
+        return container.position[0]
+    return None
