@@ -1,25 +1,13 @@
-"""Shared test helpers: small sites written from strings, and builds run against them."""
+"""Fixtures every test module may use."""
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-
-
-def write_site(root: Path, files: dict[str, str]) -> Path:
-    """Write a site from {relative path: text}; a site.yml is added when the files have none."""
-    files = {"content/site.yml": 'title: Test site\nbase_url: "https://example.org/"\nauthor: Tester\n', **files}
-    for relative, text in files.items():
-        path = root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return root
-
 
 @pytest.fixture
 def site_dir(tmp_path: Path) -> Path:
+    """Where a test writes its site (kept apart from the build output in tmp_path)."""
     return tmp_path / "site"

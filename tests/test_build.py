@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from conftest import REPO, write_site
+from sitefiles import REPO, write_site
 
 from careerblog.build import build
 from careerblog.config import BuildOptions
