@@ -5,16 +5,22 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from careerblog.cache import ConvertedCache
 from careerblog.config import BuildOptions, load_config
 from careerblog.diagnostics import BuildError, Diagnostic, Diagnostics
 from careerblog.markup import convert_documents, highlight_stylesheet
+from careerblog.parallel import default_jobs
 from careerblog.posts import load_posts
 from careerblog.profile import load_profile
 from careerblog.render import Output, check_document_links, make_entries, render_pages
 from careerblog.site import Site, assemble_site
 from careerblog.templating import THEME_DIR, make_environment
 from careerblog.write import write_site
+
+if TYPE_CHECKING:
+    from careerblog.incremental import BuildMemo
 
 HIGHLIGHT_CSS = "css/highlight.css"
 
@@ -36,15 +42,18 @@ class BuildResult:
     seconds: float
 
 
-def render_site(options: BuildOptions) -> Rendered:
-    """Everything a build does before writing; raises BuildError with every problem found."""
+def render_site(options: BuildOptions, memo: BuildMemo | None = None) -> Rendered:
+    """Everything a build does before writing; raises BuildError with every problem found.
+
+    `memo` carries the last build of this process into this one (incremental.IncrementalBuilder).
+    """
     root = options.root
     theme = options.theme_dir or THEME_DIR
     diags = Diagnostics()
 
     # Gather and validate all sources first, so one run reports every problem.
     config = load_config(root, diags, options.base_url)
-    posts, pages = load_posts(root, config.tzinfo, diags)
+    posts, pages = load_posts(root, config.tzinfo, diags, memo.documents if memo else None)
     profile = load_profile(root, diags)
     diags.raise_if_errors()
 
@@ -52,11 +61,20 @@ def render_site(options: BuildOptions) -> Rendered:
                          now=options.now, drafts=options.drafts, future=options.future, diags=diags)
     diags.raise_if_errors()
 
-    documents = convert_documents(site.documents, config.base_path)
-    env = make_environment(root, config, theme)
-    entries = make_entries(site, documents, env, root, diags)
-    outputs, planned = render_pages(site, entries, env, root, diags)
-    check_document_links(site, documents, planned, diags)
+    jobs = options.jobs or default_jobs()
+    if memo is None:
+        cache = ConvertedCache.load(root, config.base_path) if options.cache else None
+        documents = convert_documents(site.documents, config.base_path, cache, jobs)
+        if cache is not None:
+            cache.save()
+        env = make_environment(root, config, theme)
+    else:
+        documents = convert_documents(site.documents, config.base_path, memo.converted_for(config, options), jobs,
+                                      memo.renderers)
+        env = memo.environment_for(config, lambda: make_environment(root, config, theme))
+    entries = make_entries(site, documents, env, root, diags, memo.entries if memo else None)
+    outputs, planned = render_pages(site, entries, env, root, diags, jobs, memo.pages if memo else None)
+    check_document_links(site, documents, (page.url for page in planned), diags)
     diags.raise_if_errors()
     if not any(f.path == HIGHLIGHT_CSS for f in site.static_files):
         outputs.append(Output(HIGHLIGHT_CSS, highlight_stylesheet().encode("utf-8")))

@@ -75,6 +75,8 @@ class BuildOptions:
     strict: bool = False
     now: dt.datetime = field(default_factory=lambda: current_time())
     theme_dir: Path | None = None
+    jobs: int = 0  # processes for converting and rendering; 0: one per core (parallel.default_jobs)
+    cache: bool = True  # read and write converted Markdown in .careerblog-cache/ at the site root
 
 
 def current_time() -> dt.datetime:

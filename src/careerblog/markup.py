@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import math
 import re
-import xml.etree.ElementTree as etree
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
-
-import markdown
-from markdown.extensions import Extension
-from markdown.treeprocessors import Treeprocessor
+from typing import TYPE_CHECKING, Any
 
 from careerblog.fields import is_safe_url
+from careerblog.parallel import ordered_map
 from careerblog.posts import Page, Post
 from careerblog.shortcodes import ShortcodeCall, ShortcodeProblem, extract_shortcodes
 from careerblog.urls import link, slugify
+
+if TYPE_CHECKING:
+    import xml.etree.ElementTree as etree
+
+    import markdown
+    from markdown.extensions import Extension
+
+    from careerblog.cache import ConvertedCache
 
 MORE = "<!--more-->"
 WORDS_PER_MINUTE = 220
@@ -48,42 +53,61 @@ class Converted:
     links: tuple[LinkRef, ...]
 
 
-class _LinkProcessor(Treeprocessor):
-    """Puts root-relative links under the base path, drops script URLs, and notes internal targets."""
+def _link_extension(base_path: str) -> tuple[Extension, Callable[[], list[tuple[str, str]]]]:
+    """A Markdown extension that puts root-relative links under the base path, drops script URLs, and notes
+    internal targets; defined here so Python-Markdown is imported only when a document needs converting."""
+    from markdown.extensions import Extension
+    from markdown.treeprocessors import Treeprocessor
 
-    def __init__(self, md: markdown.Markdown, base_path: str) -> None:
-        super().__init__(md)
-        self.base_path = base_path
-        self.found: list[tuple[str, str]] = []
+    found: list[tuple[str, str]] = []
 
-    def run(self, root: etree.Element) -> None:
-        for element in root.iter():
-            attribute = "href" if element.tag == "a" else "src" if element.tag == "img" else None
-            if attribute is None:
-                continue
-            value = element.get(attribute)
-            if value is None:
-                continue
-            if not is_safe_url(value):
-                del element.attrib[attribute]
-                continue
-            if element.tag == "img":
-                element.set("loading", "lazy")
-                element.set("decoding", "async")
-            if value.startswith("/") and not value.startswith("//"):
-                self.found.append((value, "image" if element.tag == "img" else "link"))
-                element.set(attribute, link(value, self.base_path))
-            elif value and not value.startswith("#") and ":" not in value.split("/", 1)[0]:
-                self.found.append((value, "image" if element.tag == "img" else "link"))
+    class LinkProcessor(Treeprocessor):
+        def run(self, root: etree.Element) -> None:
+            for element in root.iter():
+                attribute = "href" if element.tag == "a" else "src" if element.tag == "img" else None
+                if attribute is None:
+                    continue
+                value = element.get(attribute)
+                if value is None:
+                    continue
+                if not is_safe_url(value):
+                    del element.attrib[attribute]
+                    continue
+                if element.tag == "img":
+                    element.set("loading", "lazy")
+                    element.set("decoding", "async")
+                if value.startswith("/") and not value.startswith("//"):
+                    found.append((value, "image" if element.tag == "img" else "link"))
+                    element.set(attribute, link(value, base_path))
+                elif value and not value.startswith("#") and ":" not in value.split("/", 1)[0]:
+                    found.append((value, "image" if element.tag == "img" else "link"))
+
+    class LinkExtension(Extension):
+        def extendMarkdown(self, md: markdown.Markdown) -> None:  # Python-Markdown names it so
+            md.treeprocessors.register(LinkProcessor(md), "careerblog_links", 1)
+
+    def take() -> list[tuple[str, str]]:
+        taken = list(found)
+        found.clear()
+        return taken
+
+    return LinkExtension(), take
 
 
-class _LinkExtension(Extension):
-    def __init__(self, processor_factory: Any) -> None:
-        super().__init__()
-        self.processor_factory = processor_factory
+def _formatter_factory() -> Callable[..., Any]:
+    """Pygments formatters made once per set of options: building one computes a whole stylesheet,
+    which cost a tenth of the conversion time when codehilite made a new one for every code block."""
+    from pygments.formatters import HtmlFormatter
 
-    def extendMarkdown(self, md: markdown.Markdown) -> None:  # Python-Markdown names it so
-        md.treeprocessors.register(self.processor_factory(md), "careerblog_links", 1)
+    made: dict[str, Any] = {}
+
+    def formatter(**options: Any) -> Any:
+        key = repr(sorted(options.items()))
+        if key not in made:
+            made[key] = HtmlFormatter(**options)
+        return made[key]
+
+    return formatter
 
 
 def _heading_slug(value: str, separator: str) -> str:
@@ -94,21 +118,18 @@ class MarkdownRenderer:
     """One configured Python-Markdown instance, reused document after document (reset between)."""
 
     def __init__(self, base_path: str) -> None:
+        import markdown
+
         self.base_path = base_path
-        self._links: _LinkProcessor | None = None
-
-        def factory(md: markdown.Markdown) -> _LinkProcessor:
-            self._links = _LinkProcessor(md, base_path)
-            return self._links
-
+        extension, self._take_links = _link_extension(base_path)
         self._md = markdown.Markdown(
             extensions=[
                 "fenced_code", "codehilite", "tables", "footnotes", "toc", "sane_lists", "attr_list",
-                "def_list", "abbr", "md_in_html", "admonition", _LinkExtension(factory),
+                "def_list", "abbr", "md_in_html", "admonition", extension,
             ],
             extension_configs={
                 "codehilite": {"css_class": "highlight", "guess_lang": False, "use_pygments": True,
-                               "wrapcode": True},
+                               "wrapcode": True, "pygments_formatter": _formatter_factory()},
                 "toc": {"permalink": "#", "permalink_class": "anchor", "permalink_title": "Link to this section",
                         "slugify": _heading_slug, "toc_depth": "2-4"},
                 "footnotes": {"BACKLINK_TITLE": "Back to reference %d"},
@@ -120,8 +141,7 @@ class MarkdownRenderer:
         text, calls, problems = extract_shortcodes(body)
         md = self._md
         md.reset()
-        assert self._links is not None
-        self._links.found = []
+        self._take_links()
         html = md.convert(text)
         toc_tokens = getattr(md, "toc_tokens", [])
         headings = _count_headings(toc_tokens)
@@ -141,7 +161,7 @@ class MarkdownRenderer:
             words=words,
             shortcodes=calls,
             problems=problems,
-            links=_locate(self._links.found, body),
+            links=_locate(self._take_links(), body),
         )
 
 
@@ -164,10 +184,40 @@ def _locate(found: list[tuple[str, str]], body: str) -> tuple[LinkRef, ...]:
     return tuple(refs)
 
 
-def convert_documents(items: tuple[Post | Page, ...], base_path: str) -> dict[str, Converted]:
-    """Convert every post and page body; keyed by source path."""
-    renderer = MarkdownRenderer(base_path)
-    return {item.source: renderer.convert(item.body) for item in items}
+# What besides the body decides a document's HTML; part of every cache key, so a change here drops old entries.
+RENDER_SETTINGS = "fenced_code codehilite(highlight,wrapcode) tables footnotes toc(2-4,#) sane_lists attr_list " \
+                  "def_list abbr md_in_html admonition links(v1)"
+
+
+def convert_documents(items: tuple[Post | Page, ...], base_path: str, cache: ConvertedCache | None = None,
+                      jobs: int = 1, renderers: dict[str, MarkdownRenderer] | None = None) -> dict[str, Converted]:
+    """Convert every post and page body, keyed by source path: from the cache when it holds the same body,
+    else with Python-Markdown, spread over `jobs` processes when there are enough documents to pay for it.
+
+    `renderers` keeps configured Markdown instances between the builds of one process (by base path).
+    """
+    found: dict[str, Converted] = {}
+    missing: list[Post | Page] = []
+    for item in items:
+        hit = cache.get(item.body) if cache is not None else None
+        if hit is None:
+            missing.append(item)
+        else:
+            found[item.source] = hit
+    if missing:
+        made = renderers if renderers is not None else {}
+
+        def convert(body: str) -> Converted:
+            if base_path not in made:  # made where it is used: in a worker, or once in this process
+                made[base_path] = MarkdownRenderer(base_path)
+            return made[base_path].convert(body)
+
+        converted = ordered_map(convert, [item.body for item in missing], jobs)
+        for item, doc in zip(missing, converted, strict=True):
+            found[item.source] = doc
+            if cache is not None:
+                cache.put(item.body, doc)
+    return {item.source: found[item.source] for item in items}
 
 
 def highlight_stylesheet(light: str = "default", dark: str = "github-dark") -> str:

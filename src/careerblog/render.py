@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 import jinja2
@@ -14,12 +14,19 @@ from markupsafe import Markup, escape
 
 from careerblog import urls
 from careerblog.config import NavItem
-from careerblog.diagnostics import Diagnostics
+from careerblog.diagnostics import Diagnostic, Diagnostics
 from careerblog.markup import Converted
+from careerblog.parallel import ordered_map
 from careerblog.posts import Page, Post
 from careerblog.shortcodes import expand_shortcodes
 from careerblog.site import Site, Tag
 from careerblog.templating import template_error
+
+if TYPE_CHECKING:
+    from careerblog.incremental import PageMemo
+
+# An incremental rebuild's memo of entries: source -> (record, conversion, entry) of the last build.
+EntryMemo = dict[str, tuple["Post | Page", Converted, "Entry"]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +62,8 @@ class Entry:
     reading_minutes: int
     words: int
     tags: tuple[Tag, ...] = ()
+    plain_summary: str = ""  # the summary as text, at most 300 characters: the page's description
+
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.item, name)
@@ -93,7 +102,7 @@ PAGE_KINDS: tuple[PageKind, ...] = (
     PageKind("archive", "archive.html", "/posts/ and /posts/page/N/"),
     PageKind("post", "post.html", "/posts/<slug>/"),
     PageKind("tags", "tags.html", "/tags/"),
-    PageKind("tag", "tag.html", "/tags/<tag>/"),
+    PageKind("tag", "tag.html", "/tags/<tag>/ and /tags/<tag>/page/N/"),
     PageKind("career", "career.html", "/career/", lambda site: site.has_career),
     PageKind("projects", "projects.html", "/projects/", lambda site: site.has_projects),
     PageKind("resume", "resume.html", "/resume/", lambda site: site.has_resume),
@@ -162,7 +171,7 @@ def plan_pages(site: Site, entries: dict[str, Entry]) -> Iterator[PlannedPage]:
         entry = entries[post.source]
         older, newer = site.neighbours[post.source]
         yield PlannedPage("post", post.url, f"{post.layout}.html",
-                          PageInfo("post", post.url, post.title, _plain(entry.summary)[:300], post.source,
+                          PageInfo("post", post.url, post.title, entry.plain_summary, post.source,
                                    post.image),
                           {"post": entry, "previous": entries[older.source] if older else None,
                            "next": entries[newer.source] if newer else None})
@@ -170,10 +179,19 @@ def plan_pages(site: Site, entries: dict[str, Entry]) -> Iterator[PlannedPage]:
     yield PlannedPage("tags", urls.tags_url(), KINDS["tags"].template,
                       PageInfo("tags", urls.tags_url(), "Tags", f"Posts on {site.config.title} by topic."), {})
     for tag in site.tags:
-        yield PlannedPage("tag", tag.url, KINDS["tag"].template,
-                          PageInfo("tag", tag.url, f"Posts tagged {tag.name}",
-                                   f"{len(tag.posts)} post{'s' if len(tag.posts) != 1 else ''} tagged {tag.name}."),
-                          {"tag": tag, "posts": [entries[p.source] for p in tag.posts]})
+        # Paginated like the archive, so a tag page costs the same at 50 posts and at 5,000.
+        count = len(tag.posts)
+        total = max(1, -(-count // per_page))
+        page_urls = tuple(urls.tag_url(tag.slug, n) for n in range(1, total + 1))
+        description = f"{count} post{'s' if count != 1 else ''} tagged {tag.name}."
+        for number in range(1, total + 1):
+            chunk = tag.posts[(number - 1) * per_page : number * per_page]
+            paginator = Paginator(number, total, page_urls[number - 2] if number > 1 else None,
+                                  page_urls[number] if number < total else None, page_urls)
+            title = f"Posts tagged {tag.name}" + (f", page {number} of {total}" if number > 1 else "")
+            url = page_urls[number - 1]
+            yield PlannedPage("tag", url, KINDS["tag"].template, PageInfo("tag", url, title, description),
+                              {"tag": tag, "posts": [entries[p.source] for p in chunk], "paginator": paginator})
 
     for name, title in (("career", "Career"), ("projects", "Projects"), ("resume", "Résumé")):
         kind = KINDS[name]
@@ -189,7 +207,7 @@ def plan_pages(site: Site, entries: dict[str, Entry]) -> Iterator[PlannedPage]:
     for page in site.pages:
         entry = entries[page.source]
         yield PlannedPage("page", page.url, f"{page.layout}.html",
-                          PageInfo("page", page.url, page.title, _plain(entry.summary)[:300] or page.summary,
+                          PageInfo("page", page.url, page.title, entry.plain_summary or page.summary,
                                    page.source, page.image), {"entry": entry})
 
     yield PlannedPage("404", "404.html", KINDS["404"].template,
@@ -214,12 +232,28 @@ def _shortcode_names(env: jinja2.Environment) -> list[str]:
 
 
 def make_entries(site: Site, documents: dict[str, Converted], env: jinja2.Environment, root: Path,
-                 diags: Diagnostics) -> dict[str, Entry]:
-    """Expand each document's shortcodes and wrap it for templates; problems are located in the source."""
+                 diags: Diagnostics, memo: EntryMemo | None = None) -> dict[str, Entry]:
+    """Expand each document's shortcodes and wrap it for templates; problems are located in the source.
+
+    With a `memo` (an incremental rebuild), a document whose record and conversion are unchanged and that
+    holds no shortcodes keeps its Entry from the last build.
+    """
     context = base_context(site)
     entries: dict[str, Entry] = {}
     for item in site.documents:
         doc = documents[item.source]
+        tags = site.post_tags.get(item.source, ())
+        known = memo.get(item.source) if memo is not None else None
+        if known is not None and known[1] is doc and not doc.shortcodes and not doc.problems and known[0] == item:
+            # The same Entry object when its tags have the same names and links: pages compare it by identity.
+            # Its Tag objects may be last build's, whose lists of other posts the page does not show.
+            entry = known[2]
+            if [(t.name, t.slug) for t in entry.tags] != [(t.name, t.slug) for t in tags]:
+                entry = replace(entry, tags=tags)
+            entries[item.source] = entry
+            if memo is not None:
+                memo[item.source] = (item, doc, entry)
+            continue
         for problem in doc.problems:
             diags.error(item.source, item.body_line + problem.line - 1, problem.message,
                         'write a shortcode as {{< name arg key="value" >}}')
@@ -246,9 +280,13 @@ def make_entries(site: Site, documents: dict[str, Converted], env: jinja2.Enviro
         content = expand_shortcodes(doc.html, rendered) if rendered else doc.html
         summary_html = expand_shortcodes(doc.summary_html, rendered) if rendered else doc.summary_html
         summary = Markup(escape(item.summary)) if item.summary else Markup(summary_html)
-        tags = site.post_tags.get(item.source, ())
         entries[item.source] = Entry(item, Markup(content), summary, Markup(doc.toc_html),
-                                     doc.reading_minutes, doc.words, tags)
+                                     doc.reading_minutes, doc.words, tags, _plain(summary)[:300])
+        if memo is not None:
+            memo[item.source] = (item, doc, entries[item.source])
+    if memo is not None:
+        for gone in set(memo) - set(entries):
+            del memo[gone]
     return entries
 
 
@@ -265,8 +303,8 @@ def fail(message: str, hint: str = "") -> None:
     raise ShortcodeArgumentError(message, hint)
 
 
-def _known_targets(site: Site, planned: list[PlannedPage]) -> set[str]:
-    known = {p.url for p in planned} | {s.path for s in site.static_files}
+def _known_targets(site: Site, page_urls: Iterable[str]) -> set[str]:
+    known = set(page_urls) | {s.path for s in site.static_files}
     known |= {"feed.xml", "sitemap.xml", "robots.txt", "404.html", "css/highlight.css"}
     if site.has_resume:
         known.add("resume.json")
@@ -288,10 +326,10 @@ def _resolve(target: str, page_url: str) -> str | None:
     return normal
 
 
-def check_document_links(site: Site, documents: dict[str, Converted], planned: list[PlannedPage],
+def check_document_links(site: Site, documents: dict[str, Converted], page_urls: Iterable[str],
                          diags: Diagnostics) -> None:
     """Warn about links in posts and pages that point to no page or file of this site."""
-    known = _known_targets(site, planned)
+    known = _known_targets(site, page_urls)
     for item in site.documents:
         for ref in documents[item.source].links:
             path = _resolve(ref.target, item.url)
@@ -305,32 +343,55 @@ def check_document_links(site: Site, documents: dict[str, Converted], planned: l
                               "point it at a page or file that this site builds")
 
 
+def render_page(page: PlannedPage, env: jinja2.Environment, context: dict[str, Any], root: Path,
+                entries: dict[str, Entry]) -> tuple[Output | None, tuple[Diagnostic, ...]]:
+    """One planned page as an Output, or the problems that stopped it."""
+    doing = f"rendering /{page.url}" + (f" from {page.info.source}" if page.info.source else "")
+    try:
+        template = env.get_template(page.template)
+    except jinja2.TemplateNotFound:
+        if page.info.source and page.template not in {k.template for k in PAGE_KINDS}:
+            layout = page.template[: -len(".html")]
+            return None, (Diagnostic(page.info.source, entries[page.info.source].item.layout_line, None, "error",
+                                     f"layout {layout!r} does not exist",
+                                     f"add templates/{page.template}, or remove 'layout' to use the default"),)
+        return None, (Diagnostic(page.template, None, None, "error",
+                                 f"template {page.template!r} not found ({doing})"),)
+    except jinja2.TemplateSyntaxError as exc:
+        return None, (template_error(exc, root, doing),)
+    try:
+        html = template.render({**context, **page.context, "page": page.info})
+    except Exception as exc:  # any template failure becomes a located message
+        return None, (template_error(exc, root, doing),)
+    return Output(urls.output_path(page.url), html.encode("utf-8"), page.info.source), ()
+
+
 def render_pages(site: Site, entries: dict[str, Entry], env: jinja2.Environment, root: Path,
-                 diags: Diagnostics) -> tuple[list[Output], list[PlannedPage]]:
-    """Render every planned HTML page; a failing page is reported and the others still render."""
+                 diags: Diagnostics, jobs: int = 1,
+                 memo: PageMemo | None = None) -> tuple[list[Output], list[PlannedPage]]:
+    """Render every planned HTML page, over `jobs` processes; a failing page is reported, the others render.
+
+    With a `memo` (an incremental rebuild), a page whose template, context and site-wide inputs are the
+    same as last time keeps its last Output, and only the others are rendered.
+    """
     context = base_context(site)
-    outputs: list[Output] = []
     planned = list(plan_pages(site, entries))
-    for page in planned:
-        doing = f"rendering /{page.url}" + (f" from {page.info.source}" if page.info.source else "")
-        try:
-            template = env.get_template(page.template)
-        except jinja2.TemplateNotFound:
-            if page.info.source and page.template not in {k.template for k in PAGE_KINDS}:
-                layout = page.template[: -len(".html")]
-                diags.error(page.info.source, entries[page.info.source].item.layout_line,
-                            f"layout {layout!r} does not exist",
-                            f"add templates/{page.template}, or remove 'layout' to use the default")
+    kept: dict[int, Output] = {}
+    todo = list(range(len(planned)))
+    if memo is not None:
+        memo.begin(site, context)
+        todo = []
+        for index, page in enumerate(planned):
+            output = memo.lookup(page)
+            if output is None:
+                todo.append(index)
             else:
-                diags.error(page.template, None, f"template {page.template!r} not found ({doing})")
-            continue
-        except jinja2.TemplateSyntaxError as exc:
-            diags.add(template_error(exc, root, doing))
-            continue
-        try:
-            html = template.render({**context, **page.context, "page": page.info})
-        except Exception as exc:  # any template failure becomes a located message
-            diags.add(template_error(exc, root, doing))
-            continue
-        outputs.append(Output(urls.output_path(page.url), html.encode("utf-8"), page.info.source))
-    return outputs, planned
+                kept[index] = output
+    results = ordered_map(lambda i: render_page(planned[i], env, context, root, entries), todo, jobs)
+    for index, (output, problems) in zip(todo, results, strict=True):
+        diags.extend(problems)
+        if output is not None:
+            kept[index] = output
+            if memo is not None:
+                memo.store(planned[index], output)
+    return [kept[i] for i in sorted(kept)], planned

@@ -89,18 +89,18 @@ def _static_files(roots: tuple[Path, ...]) -> tuple[StaticFile, ...]:
 def _tags(posts: tuple[Post, ...]) -> tuple[tuple[Tag, ...], dict[str, tuple[Tag, ...]]]:
     by_slug: dict[str, list[Post]] = {}
     names: dict[str, set[str]] = {}
+    slugs: dict[str, str] = {}  # slugify is pure and tags repeat across posts: slug each name once
     for post in posts:
-        for name in dict.fromkeys(post.tags):
-            slug = urls.slugify(name)
-            if post not in by_slug.setdefault(slug, []):
-                by_slug[slug].append(post)
-            names.setdefault(slug, set()).add(name)
+        # A post lists each tag page once, however many spellings of the tag it gives (linear, not a
+        # search of the tag's list per post, which made 5,000 posts cost seconds).
+        for slug in dict.fromkeys(slugs.get(n) or slugs.setdefault(n, urls.slugify(n)) for n in post.tags):
+            by_slug.setdefault(slug, []).append(post)
+        for name in post.tags:
+            names.setdefault(slugs[name], set()).add(name)
     # Tags spelled two ways ("ML", "ml") share one page, under the spelling that sorts first.
     tags = {slug: Tag(sorted(names[slug])[0], slug, tuple(items)) for slug, items in by_slug.items()}
     ordered = tuple(sorted(tags.values(), key=lambda t: (t.name.lower(), t.slug)))
-    post_tags = {
-        post.source: tuple(tags[s] for s in dict.fromkeys(urls.slugify(n) for n in post.tags)) for post in posts
-    }
+    post_tags = {post.source: tuple(tags[s] for s in dict.fromkeys(slugs[n] for n in post.tags)) for post in posts}
     return ordered, post_tags
 
 

@@ -47,8 +47,8 @@ def tags_url() -> str:
     return "tags/"
 
 
-def tag_url(tag_slug: str) -> str:
-    return f"tags/{tag_slug}/"
+def tag_url(tag_slug: str, page: int = 1) -> str:
+    return f"tags/{tag_slug}/" if page == 1 else f"tags/{tag_slug}/page/{page}/"
 
 
 def page_url(path_slug: str) -> str:

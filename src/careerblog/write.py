@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import filecmp
 import json
 import os
 import shutil
@@ -52,8 +53,8 @@ def _files_in(folder: Path) -> set[str]:
     return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() or p.is_symlink()}
 
 
-def check_output_dir(output: Path, root: Path) -> None:
-    """Refuse, before anything is touched, an output folder a build must never replace."""
+def check_output_dir(output: Path, root: Path) -> set[str]:
+    """Refuse, before anything is touched, an output folder a build must never replace; returns its files."""
     out = output.resolve()
     site = root.resolve()
     hint = "build into a folder of its own, such as _site/ (the default)"
@@ -70,7 +71,7 @@ def check_output_dir(output: Path, root: Path) -> None:
     if out.is_dir():
         present = _files_in(out)
         if not present and not any(out.iterdir()):
-            return
+            return present
         written = read_manifest(out)
         if written is None:
             raise BuildError.single(_display(output), None,
@@ -82,6 +83,8 @@ def check_output_dir(output: Path, root: Path) -> None:
             raise BuildError.single(_display(output), None,
                                     f"output folder holds files that careerblog did not write: {shown}",
                                     "move them into static/ so the build copies them, or delete them")
+        return present
+    return set()
 
 
 def _clear_leftovers(output: Path) -> None:
@@ -115,28 +118,59 @@ def write_file(folder: Path, relative: str, content: bytes) -> None:
     target.write_bytes(content)
 
 
+def _manifest(files: Iterable[str]) -> bytes:
+    return (json.dumps({"generator": "careerblog", "files": sorted(files)}, indent=1) + "\n").encode("utf-8")
+
+
+def _same(target: Path, content: bytes | Path) -> bool:
+    """Whether the file already in the output holds exactly these bytes."""
+    try:
+        if isinstance(content, Path):
+            if target.stat().st_size != content.stat().st_size:
+                return False
+            return filecmp.cmp(target, content, shallow=False)
+        return target.stat().st_size == len(content) and target.read_bytes() == content
+    except OSError:
+        return False
+
+
 def write_site(outputs: Iterable[Output], static_files: Iterable[StaticFile], output: Path, root: Path) -> int:
-    """Write the whole site to a staging folder, then swap it in; returns the number of files written."""
-    check_output_dir(output, root)
+    """Write the whole site to a staging folder, then swap it in; returns the number of files in the site.
+
+    When the output already holds a site careerblog wrote, files whose bytes are unchanged are hard-linked
+    into the staging folder rather than written again, and when nothing changed at all nothing is touched.
+    """
+    present = check_output_dir(output, root)
     output.parent.mkdir(parents=True, exist_ok=True)
     _clear_leftovers(output)
+    files: dict[str, bytes | Path] = {}
+    for static in static_files:
+        if not urls.is_within(static.path):
+            raise BuildError.single(static.path, None, "refusing to write outside the output folder")
+        files[static.path] = static.source
+    for item in outputs:
+        files[item.path] = item.content
+    manifest = _manifest(files)
+    unchanged: set[str] = set()
+    if output.is_dir() and read_manifest(output) is not None:
+        unchanged = {path for path, content in files.items() if _same(output / path, content)}
+        if len(unchanged) == len(files) and _same(output / MANIFEST, manifest) \
+                and present == {*files, MANIFEST}:
+            return len(files)
     staging = staging_dir(output)
-    written: list[str] = []
     try:
         staging.mkdir()
         (staging / ".careerblog-staging").write_bytes(b"")
-        for static in static_files:
-            if not urls.is_within(static.path):
-                raise BuildError.single(static.path, None, "refusing to write outside the output folder")
-            target = staging / static.path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(static.source, target)
-            written.append(static.path)
-        for item in outputs:
-            write_file(staging, item.path, item.content)
-            written.append(item.path)
-        manifest = {"generator": "careerblog", "files": sorted(set(written))}
-        (staging / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
+        for path, content in files.items():
+            if path in unchanged:
+                _link_or_copy(output / path, staging / path)
+            elif isinstance(content, Path):
+                target = staging / path
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(content, target)
+            else:
+                write_file(staging, path, content)
+        (staging / MANIFEST).write_bytes(manifest)
         (staging / ".careerblog-staging").unlink()
         _swap(staging, output)
     except OSError as exc:
@@ -148,7 +182,16 @@ def write_site(outputs: Iterable[Output], static_files: Iterable[StaticFile], ou
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return len(set(written))
+    return len(files)
+
+
+def _link_or_copy(existing: Path, target: Path) -> None:
+    """An unchanged file joins the new site as a hard link to the old one (a copy where links fail)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(existing, target)
+    except OSError:
+        shutil.copyfile(existing, target)
 
 
 def _swap(staging: Path, output: Path) -> None:
@@ -159,3 +202,42 @@ def _swap(staging: Path, output: Path) -> None:
         shutil.rmtree(previous, ignore_errors=True)
     else:
         os.replace(staging, output)
+
+
+def update_site(changed: dict[str, Output | Path], removed: Iterable[str], output: Path,
+                files: Iterable[str] | None) -> None:
+    """Bring a site careerblog wrote up to date in place (the dev server's output): each changed file is
+    replaced atomically, so a reader never sees half a file; `files` is the whole site when its list
+    changed (for the manifest), None when the same files as before exist."""
+    if read_manifest(output) is None:
+        raise BuildError.single(_display(output), None, "output folder was not written by careerblog",
+                                "build into a folder of its own")
+    try:
+        for path, content in changed.items():
+            if not urls.is_within(path):
+                raise BuildError.single(path, None, "refusing to write outside the output folder")
+            target = output / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            temporary = target.with_name(f".{target.name}.careerblog-tmp")
+            if isinstance(content, Path):
+                shutil.copyfile(content, temporary)
+            else:
+                temporary.write_bytes(content.content)
+            os.replace(temporary, target)
+        gone = list(removed)
+        for path in gone:
+            if urls.is_within(path):
+                (output / path).unlink(missing_ok=True)
+                folder = (output / path).parent
+                while folder != output and not any(folder.iterdir()):  # as a fresh build would leave it
+                    folder.rmdir()
+                    folder = folder.parent
+        manifest = _manifest(files) if files is not None else b""
+        if files is not None and not _same(output / MANIFEST, manifest):
+            temporary = output / f".{MANIFEST}.careerblog-tmp"
+            temporary.write_bytes(manifest)
+            os.replace(temporary, output / MANIFEST)
+    except OSError as exc:
+        where = exc.filename if isinstance(exc.filename, str) else str(output)
+        raise BuildError.single(_display(Path(where)), None, f"cannot write the site: {exc.strerror or exc}",
+                                "free disk space or fix the folder's permissions") from None

@@ -1,0 +1,181 @@
+"""The persistent cache of converted Markdown in `.careerblog-cache/`, checked before it is believed.
+
+One file per set of rendering settings holds every document's conversion, keyed by a hash of its
+body. The file starts with a header naming careerblog's version, the Markdown and Pygments versions,
+the extensions and the base path, then the payload's length and CRC-32. A file whose header, length or
+checksum does not match, or whose entries do not have the expected shape, is ignored and rebuilt:
+the cache can make a build faster, never different.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+import tempfile
+import zlib
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from careerblog import __version__
+from careerblog.markup import RENDER_SETTINGS, Converted, LinkRef
+from careerblog.shortcodes import ShortcodeCall, ShortcodeProblem
+
+CACHE_DIR = ".careerblog-cache"
+MAGIC = b"careerblog markdown cache 1\n"
+_LENGTH = 8
+_CRC = 4
+
+
+def _library_version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def cache_settings(base_path: str) -> str:
+    """Everything besides a document's body that decides its HTML."""
+    return (f"careerblog {__version__}; markdown {_library_version('markdown')}; "
+            f"pygments {_library_version('pygments')}; {RENDER_SETTINGS}; base path {base_path}")
+
+
+def _encode(doc: Converted) -> tuple[Any, ...]:
+    return (doc.html, doc.toc_html, doc.headings, doc.summary_html, doc.reading_minutes, doc.words,
+            tuple((c.name, c.args, c.kwargs, c.line, c.block, c.token) for c in doc.shortcodes),
+            tuple((p.line, p.message) for p in doc.problems),
+            tuple((r.target, r.line, r.kind) for r in doc.links))
+
+
+def _str(value: Any) -> str:
+    if type(value) is not str:
+        raise TypeError("expected text")
+    return value
+
+
+def _int(value: Any) -> int:
+    if type(value) is not int:
+        raise TypeError("expected a number")
+    return value
+
+
+def _decode(value: Any) -> Converted:
+    """A Converted from a cache entry; TypeError or ValueError for anything of another shape."""
+    html, toc, headings, summary, minutes, words, calls, problems, links = value
+    return Converted(
+        html=_str(html), toc_html=_str(toc), headings=_int(headings), summary_html=_str(summary),
+        reading_minutes=_int(minutes), words=_int(words),
+        shortcodes=tuple(ShortcodeCall(_str(n), tuple(_str(a) for a in args),
+                                       tuple((_str(k), _str(v)) for k, v in kwargs), _int(line), bool(block),
+                                       _str(token))
+                         for n, args, kwargs, line, block, token in calls),
+        problems=tuple(ShortcodeProblem(_int(line), _str(message)) for line, message in problems),
+        links=tuple(LinkRef(_str(target), _int(line), _str(kind)) for target, line, kind in links),
+    )
+
+
+def _key(body: str) -> bytes:
+    return hashlib.blake2b(body.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+class ConvertedCache:
+    """Converted documents by body hash, for one set of settings; `save` keeps only what this build used."""
+
+    def __init__(self, folder: Path, settings: str, stored: dict[bytes, Any], base_path: str = "/") -> None:
+        self.folder = folder
+        self.settings = settings
+        self.base_path = base_path
+        self._stored = stored
+        self._used: dict[bytes, Any] = {}
+        self._decoded: dict[bytes, Converted] = {}  # the same object for the same body, build after build
+        self._changed = False
+        self.hits = 0
+        self.misses = 0
+
+    @property
+    def path(self) -> Path:
+        name = hashlib.blake2b(self.settings.encode("utf-8"), digest_size=8).hexdigest()
+        return self.folder / f"markdown-{name}.bin"
+
+    @classmethod
+    def load(cls, site_root: Path, base_path: str) -> ConvertedCache:
+        """The site's cache for these settings; empty when missing, unreadable, corrupt or another version's."""
+        cache = cls(site_root / CACHE_DIR, cache_settings(base_path), {}, base_path)
+        cache._stored = cache._read()
+        return cache
+
+    def _read(self) -> dict[bytes, Any]:
+        try:
+            data = self.path.read_bytes()
+        except OSError:
+            return {}
+        header = MAGIC + self.settings.encode("utf-8") + b"\n"
+        if not data.startswith(header) or len(data) < len(header) + _LENGTH + _CRC:
+            return {}
+        start = len(header) + _LENGTH + _CRC
+        length = int.from_bytes(data[len(header) : len(header) + _LENGTH], "big")
+        crc = int.from_bytes(data[len(header) + _LENGTH : start], "big")
+        payload = memoryview(data)[start:]
+        if len(payload) != length or zlib.crc32(payload) != crc:
+            return {}
+        try:
+            stored = marshal.loads(payload)
+        except (EOFError, ValueError, TypeError):
+            return {}
+        return stored if isinstance(stored, dict) else {}
+
+    def get(self, body: str) -> Converted | None:
+        key = _key(body)
+        known = self._decoded.get(key)
+        if known is not None:
+            self._used.setdefault(key, self._stored.get(key) or _encode(known))
+            self.hits += 1
+            return known
+        value = self._stored.get(key)
+        if value is None:
+            self.misses += 1
+            return None
+        try:
+            doc = _decode(value)
+        except (TypeError, ValueError):  # an entry of another shape: convert again
+            self.misses += 1
+            return None
+        self._used[key] = value
+        self._decoded[key] = doc
+        self.hits += 1
+        return doc
+
+    def put(self, body: str, doc: Converted) -> None:
+        key = _key(body)
+        self._used[key] = _encode(doc)
+        self._decoded[key] = doc
+        self._changed = True
+
+    def save(self) -> bool:
+        """Write the entries this build used, atomically, when they differ from the file's; True if written."""
+        if not self._changed and len(self._used) == len(self._stored):
+            return False
+        payload = marshal.dumps(self._used)
+        header = MAGIC + self.settings.encode("utf-8") + b"\n"
+        try:
+            self.folder.mkdir(exist_ok=True)
+            ignore = self.folder / ".gitignore"
+            if not ignore.exists():
+                ignore.write_text("# careerblog's build cache: safe to delete, never commit\n*\n", encoding="utf-8")
+            fd, temporary = tempfile.mkstemp(prefix=".markdown-", suffix=".tmp", dir=self.folder)
+        except OSError:  # a read-only site still builds, only without a cache
+            return False
+        try:
+            with os.fdopen(fd, "wb") as file:
+                file.write(header + len(payload).to_bytes(_LENGTH, "big") + zlib.crc32(payload).to_bytes(_CRC, "big"))
+                file.write(payload)
+            os.replace(temporary, self.path)
+        except OSError:
+            Path(temporary).unlink(missing_ok=True)
+            return False
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        self._stored, self._used, self._changed = self._used, {}, False
+        return True

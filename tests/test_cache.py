@@ -1,0 +1,151 @@
+"""The Markdown cache in .careerblog-cache/: used when sound, ignored and rebuilt when it is not."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+from sitefiles import write_site
+
+from careerblog import cache as cache_module
+from careerblog.build import build
+from careerblog.cache import CACHE_DIR, ConvertedCache
+from careerblog.config import BuildOptions
+from careerblog.markup import MarkdownRenderer
+
+NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+BODY = "Intro with [a link](/about/).\n\n## One\n\n```python\nx = 1\n```\n\n## Two\n\n{{< timeline >}}\n"
+FILES = {
+    "content/posts/2024-01-01-one.md": "---\ntitle: One\ntags: [a]\n---\n" + BODY,
+    "content/posts/2024-01-02-two.md": "---\ntitle: Two\n---\nJust **text**.\n",
+    "content/pages/about.md": "---\ntitle: About\n---\nAbout.\n",
+    "content/data/career.yml": "- position: Engineer\n  organization: Example\n  start_date: 2020-01\n",
+}
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def cache_file(root: Path) -> Path:
+    files = list((root / CACHE_DIR).glob("markdown-*.bin"))
+    assert len(files) == 1, files
+    return files[0]
+
+
+@pytest.fixture
+def site(site_dir: Path, tmp_path: Path) -> tuple[Path, dict[str, bytes]]:
+    """A site and the bytes of its cold build (no cache)."""
+    root = write_site(site_dir, FILES)
+    build(BuildOptions(root=root, output=tmp_path / "cold", now=NOW, cache=False))
+    assert not (root / CACHE_DIR).exists()
+    return root, tree(tmp_path / "cold")
+
+
+def test_a_build_fills_the_cache_and_the_next_build_uses_it(site: tuple[Path, dict[str, bytes]],
+                                                            tmp_path: Path) -> None:
+    root, expected = site
+    build(BuildOptions(root=root, output=tmp_path / "out", now=NOW))
+    assert (root / CACHE_DIR / ".gitignore").read_text(encoding="utf-8").splitlines()[-1] == "*"
+    loaded = ConvertedCache.load(root, "/")
+    assert loaded.get(BODY) == MarkdownRenderer("/").convert(BODY)
+    assert loaded.hits == 1
+    shutil.rmtree(tmp_path / "out")
+    build(BuildOptions(root=root, output=tmp_path / "out", now=NOW))
+    assert tree(tmp_path / "out") == expected
+
+
+def test_the_cache_depends_on_the_base_path(site: tuple[Path, dict[str, bytes]], tmp_path: Path) -> None:
+    root, _ = site
+    build(BuildOptions(root=root, output=tmp_path / "out", now=NOW))
+    assert ConvertedCache.load(root, "/").get(BODY) is not None
+    assert ConvertedCache.load(root, "/sub/").get(BODY) is None
+
+
+def _corrupt(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[-10] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def _truncate(path: Path) -> None:
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
+def _empty(path: Path) -> None:
+    path.write_bytes(b"")
+
+
+def _garbage(path: Path) -> None:
+    path.write_bytes(b"\x00not a cache at all" * 50)
+
+
+@pytest.mark.parametrize("damage", [_corrupt, _truncate, _empty, _garbage], ids=lambda f: f.__name__.strip("_"))
+def test_a_damaged_cache_is_ignored_and_rebuilt(damage: object, site: tuple[Path, dict[str, bytes]],
+                                                 tmp_path: Path) -> None:
+    root, expected = site
+    build(BuildOptions(root=root, output=tmp_path / "first", now=NOW))
+    path = cache_file(root)
+    assert callable(damage)
+    damage(path)
+    assert ConvertedCache.load(root, "/").get(BODY) is None  # never trusted
+    build(BuildOptions(root=root, output=tmp_path / "out", now=NOW))
+    assert tree(tmp_path / "out") == expected
+    assert ConvertedCache.load(root, "/").get(BODY) is not None  # and written afresh
+
+
+def test_a_cache_with_the_right_checksum_but_entries_of_another_shape_is_ignored(
+        site: tuple[Path, dict[str, bytes]], tmp_path: Path) -> None:
+    root, expected = site
+    build(BuildOptions(root=root, output=tmp_path / "first", now=NOW))
+    loaded = ConvertedCache.load(root, "/")
+    loaded._stored = {key: ("html only",) for key in loaded._stored}  # a sound file holding nonsense
+    loaded._used = dict(loaded._stored)
+    loaded._changed = True
+    assert loaded.save()
+    assert ConvertedCache.load(root, "/").get(BODY) is None
+    build(BuildOptions(root=root, output=tmp_path / "out", now=NOW))
+    assert tree(tmp_path / "out") == expected
+
+
+def test_a_cache_from_another_version_is_ignored(site: tuple[Path, dict[str, bytes]], tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    root, expected = site
+    with monkeypatch.context() as patch:
+        patch.setattr(cache_module, "__version__", "0.0.1-older")
+        build(BuildOptions(root=root, output=tmp_path / "old", now=NOW))
+        older = cache_file(root)
+        assert b"careerblog 0.0.1-older;" in older.read_bytes()[:300]
+    # The older version's file, even under the current file name, is not read.
+    current = ConvertedCache.load(root, "/").path
+    older.rename(current)
+    assert ConvertedCache.load(root, "/").get(BODY) is None
+    build(BuildOptions(root=root, output=tmp_path / "out", now=NOW))
+    assert tree(tmp_path / "out") == expected
+
+
+def test_the_cache_is_written_atomically_and_only_when_it_changed(site: tuple[Path, dict[str, bytes]],
+                                                                  tmp_path: Path) -> None:
+    root, _ = site
+    build(BuildOptions(root=root, output=tmp_path / "out", now=NOW))
+    path = cache_file(root)
+    stamp = path.stat().st_mtime_ns, path.stat().st_ino
+    build(BuildOptions(root=root, output=tmp_path / "out", now=NOW))
+    assert (path.stat().st_mtime_ns, path.stat().st_ino) == stamp
+    (root / "content/posts/2024-01-02-two.md").write_text("---\ntitle: Two\n---\nNew text.\n", encoding="utf-8")
+    build(BuildOptions(root=root, output=tmp_path / "out", now=NOW))
+    assert path.stat().st_ino != stamp[1]  # replaced by rename, never rewritten in place
+    assert sorted(p.name for p in (root / CACHE_DIR).iterdir()) == [".gitignore", path.name]
+
+
+def test_a_build_writes_nothing_outside_output_and_cache(site: tuple[Path, dict[str, bytes]],
+                                                         tmp_path: Path) -> None:
+    root, _ = site
+    before = tree(root)
+    build(BuildOptions(root=root, output=tmp_path / "out", now=NOW))
+    after = tree(root)
+    assert {p for p in after if after[p] != before.get(p)} <= {p for p in after if p.startswith(CACHE_DIR + "/")}
+    assert set(before) <= set(after)
