@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
 .PHONY: build test lint unit browser serve bench audit clean tools
 
@@ -28,6 +29,11 @@ test: $(STAMP) tools lint
 
 serve: $(STAMP)
 	$(BIN)/careerblog serve
+
+# careerblog vs Hugo and Pelican on bench/gen_site.py's posts; quick: make bench BENCH_ARGS="--sizes 100,1000 --runs 3"
+bench: $(STAMP)
+	bash bench/install-peers.sh
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf _site .careerblog-cache test-output build dist

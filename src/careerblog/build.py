@@ -67,12 +67,15 @@ def render_site(options: BuildOptions, memo: BuildMemo | None = None) -> Rendere
         documents = convert_documents(site.documents, config.base_path, cache, jobs)
         if cache is not None:
             cache.save()
+            del cache  # its copy of every document's HTML is not needed past this point
         env = make_environment(root, config, theme)
     else:
         documents = convert_documents(site.documents, config.base_path, memo.converted_for(config, options), jobs,
                                       memo.renderers)
         env = memo.environment_for(config, lambda: make_environment(root, config, theme))
     entries = make_entries(site, documents, env, root, diags, memo.entries if memo else None)
+    if memo is None:  # the entries hold the HTML now; keep only what link checking reads (5,000 posts: 30 MB)
+        documents = {source: replace(doc, html="", summary_html="", toc_html="") for source, doc in documents.items()}
     outputs, planned = render_pages(site, entries, env, root, diags, jobs, memo.pages if memo else None)
     check_document_links(site, documents, (page.url for page in planned), diags)
     diags.raise_if_errors()

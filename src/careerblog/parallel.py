@@ -58,29 +58,29 @@ def ordered_map(func: Callable[[T], R], items: Sequence[T], jobs: int) -> list[R
                 os.close(read_fd)
                 code = 0
                 try:
-                    payload = pickle.dumps(("ok", [func(items[i]) for i in span]), pickle.HIGHEST_PROTOCOL)
-                except BaseException as exc:  # every failure must reach the parent
-                    payload = pickle.dumps(("error", _portable(exc)), pickle.HIGHEST_PROTOCOL)
-                    code = 1
-                try:
-                    with os.fdopen(write_fd, "wb") as pipe:
-                        pipe.write(payload)
+                    try:
+                        answer: tuple[str, object] = ("ok", [func(items[i]) for i in span])
+                    except BaseException as exc:  # every failure must reach the parent
+                        answer, code = ("error", _portable(exc)), 1
+                    with os.fdopen(write_fd, "wb") as pipe:  # streamed: no second copy of the results
+                        pickle.dump(answer, pipe, pickle.HIGHEST_PROTOCOL)
                 finally:
                     os._exit(code)
             os.close(write_fd)
             children.append((pid, read_fd))
         results = [func(items[i]) for i in ranges[0]]
-        for pid, read_fd in children:
-            with os.fdopen(read_fd, "rb") as pipe:
-                data = pipe.read()
-            os.waitpid(pid, 0)
-            if not data:
-                raise RuntimeError("a build worker died without an answer")
-            status, value = pickle.loads(data)
+        while children:
+            pid, read_fd = children.pop(0)
+            try:
+                with os.fdopen(read_fd, "rb") as pipe:
+                    status, value = pickle.load(pipe)
+            except (EOFError, pickle.UnpicklingError):
+                status, value = "error", RuntimeError("a build worker died without an answer")
+            finally:
+                os.waitpid(pid, 0)
             if status != "ok":
                 raise value
             results.extend(value)
-        children.clear()
         return results
     finally:
         for pid, read_fd in children:  # an error in this process: stop the workers, leave no zombies

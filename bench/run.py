@@ -1,0 +1,374 @@
+#!/usr/bin/env python3
+"""careerblog against Hugo and Pelican on the same synthetic posts, on this machine.
+
+    python bench/run.py [--sizes 100,1000,5000] [--runs 3] [--edits 7] [--no-peers] [--results bench/RESULTS.md]
+
+For each size N, bench/gen_site.py writes the same N posts as a careerblog, a Hugo and a Pelican site
+under bench/sites/ (git-ignored). Each run builds every tool once, the order rotating run by run:
+careerblog cold (no cache, empty output) and warm (right after, nothing changed), Hugo and Pelican
+cold. The demo site (this repository's content/) is built cold too. A one-post edit is timed through
+careerblog.incremental.IncrementalBuilder, the rebuild `serve` uses, from the start of the rebuild to
+the changed files written. Each build runs as a child process: wall time around it, CPU time
+(user + sys) from os.wait4 (the child and the workers it reaped), and peak memory sampled from
+/proc every few milliseconds and summed over the child's whole process tree, both as RSS (shared
+pages counted once per process, the strictest reading) and as PSS (shared pages split between the
+processes that share them). The table shows medians (memory: the largest peak of all runs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+SITES = BENCH / "sites"
+PEERS_VENV = BENCH / ".venv-peers"
+MiB = 1024 * 1024
+
+
+@dataclass
+class Sample:
+    wall: float
+    cpu: float
+    rss_sum: int  # bytes, peak of the sum over the process tree
+    pss_sum: int
+
+
+@dataclass
+class Series:
+    samples: list[Sample] = field(default_factory=list)
+
+    def median(self, name: str) -> float:
+        return statistics.median(getattr(s, name) for s in self.samples)
+
+    def peak(self, name: str) -> int:
+        return max(getattr(s, name) for s in self.samples)
+
+
+# ---------------------------------------------------------------- measuring one process tree
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as fh:
+                found.extend(int(c) for c in fh.read().split())
+    except OSError:
+        pass
+    return found
+
+
+def _memory(pid: int) -> tuple[int, int]:
+    """RSS and PSS of one process in bytes (0, 0 once it is gone)."""
+    rss = pss = 0
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Rss:"):
+                    rss = int(line.split()[1]) * 1024
+                elif line.startswith("Pss:"):
+                    pss = int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return rss, pss
+
+
+def measure(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> Sample:
+    """Run `command`; wall time, CPU time of it and its reaped children, peak memory of its process tree."""
+    peak = [0, 0]
+    done = threading.Event()
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    def sample() -> None:
+        while not done.is_set():
+            tree, pending = [], [process.pid]
+            while pending:
+                pid = pending.pop()
+                tree.append(pid)
+                pending.extend(_children(pid))
+            rss = pss = 0
+            for pid in tree:
+                r, p = _memory(pid)
+                rss += r
+                pss += p
+            peak[0], peak[1] = max(peak[0], rss), max(peak[1], pss)
+            done.wait(0.004)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    stderr = process.stderr.read().decode("utf-8", "replace") if process.stderr else ""
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise SystemExit(f"failed ({process.returncode}): {' '.join(command)} in {cwd}\n{stderr[-2000:]}")
+    # ru_maxrss (KiB) of the main process is a floor for the sampled peak, which may miss a short spike.
+    rss = max(peak[0], usage.ru_maxrss * 1024)
+    return Sample(wall, usage.ru_utime + usage.ru_stime, rss, max(peak[1], 0))
+
+
+# ---------------------------------------------------------------- sites and tools
+
+def generate(n: int) -> Path:
+    """bench/sites/<n>/{careerblog,hugo,pelican}, regenerated when the generator changes."""
+    folder = SITES / str(n)
+    generator = BENCH / "gen_site.py"
+    stamp = folder / ".generated"
+    signature = f"{n} {generator.stat().st_size} {int(generator.stat().st_mtime)}"
+    if stamp.is_file() and stamp.read_text() == signature:
+        return folder
+    shutil.rmtree(folder, ignore_errors=True)
+    for layout in ("careerblog", "hugo", "pelican"):
+        subprocess.run([sys.executable, str(generator), str(n), str(folder / layout), "--layout", layout],
+                       check=True, stdout=subprocess.DEVNULL)
+    stamp.write_text(signature)
+    return folder
+
+
+def demo_site() -> Path:
+    """A copy of this repository's demo site (content, templates, static), so the bench never touches it."""
+    folder = SITES / "demo"
+    shutil.rmtree(folder, ignore_errors=True)
+    for name in ("content", "templates", "static"):
+        if (REPO / name).is_dir():
+            shutil.copytree(REPO / name, folder / name)
+    return folder
+
+
+def careerblog(site: Path, output: Path) -> list[str]:
+    return [sys.executable, "-m", "careerblog", "build", "-q", "--root", str(site), "--output", str(output)]
+
+
+def peer_commands() -> dict[str, tuple[list[str], str]]:
+    """Installed peers: name -> (command run in the site folder, version)."""
+    peers: dict[str, tuple[list[str], str]] = {}
+    hugo = shutil.which("hugo")
+    if hugo:
+        version = subprocess.run([hugo, "version"], capture_output=True, text=True).stdout.split()[1]
+        peers["hugo"] = ([hugo, "--quiet", "-d", "out"], version)
+    pelican = PEERS_VENV / "bin" / "pelican"
+    if pelican.exists():
+        version = subprocess.run([str(pelican), "--version"], capture_output=True, text=True).stdout.strip()
+        peers["pelican"] = ([str(pelican), "content", "-o", "out", "-s", "pelicanconf.py", "-q"], version)
+    return peers
+
+
+def clean(folder: Path, *names: str) -> None:
+    for name in names:
+        shutil.rmtree(folder / name, ignore_errors=True)
+
+
+# ---------------------------------------------------------------- the edit driver (runs in its own process)
+
+def edit_driver(site: Path, output: Path, edits: int) -> None:
+    """Build once through IncrementalBuilder, then edit one post `edits` times; print the timings as JSON."""
+    from careerblog.config import BuildOptions
+    from careerblog.incremental import IncrementalBuilder
+
+    builder = IncrementalBuilder(BuildOptions(root=site, output=output))
+    builder.rebuild()
+    posts = sorted((site / "content" / "posts").glob("*.md"))
+    post = posts[len(posts) // 2]
+    original = post.read_text(encoding="utf-8")
+    times, rendered, written = [], [], []
+    try:
+        for i in range(edits):
+            # A save that every page showing the post must follow: its title (post page, neighbours, archive,
+            # tag pages, home and feeds when it is recent) and a sentence of its opening paragraph.
+            body = original.index("\n---\n", 4) + 6  # past the front matter
+            cut = original.index("\n\n", body + 2)  # the end of the opening paragraph
+            text = f"{original[:cut]} Edited sentence number {i}.{original[cut:]}"
+            post.write_text(text.replace('title: "', f'title: "Edit {i}: ', 1), encoding="utf-8")
+            started = time.perf_counter()
+            result = builder.rebuild([post])
+            times.append(time.perf_counter() - started)
+            rendered.append(result.rendered_pages)
+            written.append(len(result.written))
+    finally:
+        post.write_text(original, encoding="utf-8")
+    print(json.dumps({"times": times, "rendered": rendered, "written": written}))
+
+
+def measure_edits(site: Path, edits: int, env: dict[str, str]) -> dict[str, list[float]]:
+    output = site.parent / "careerblog-serve-out"
+    clean(site.parent, output.name)
+    result = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--edit-driver", str(site),
+                             str(output), str(edits)], check=True, capture_output=True, text=True, env=env)
+    data: dict[str, list[float]] = json.loads(result.stdout.strip().splitlines()[-1])
+    return data
+
+
+# ---------------------------------------------------------------- the report
+
+def machine() -> str:
+    model = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    memory = ""
+    try:
+        total = int(Path("/proc/meminfo").read_text().split()[1]) * 1024
+        memory = f", {total / 2**30:.0f} GiB RAM"
+    except (OSError, ValueError, IndexError):
+        pass
+    return f"{platform.system()} {platform.release()}, {model}, {cores} cores{memory}"
+
+
+def fmt_s(seconds: float) -> str:
+    return f"{seconds:.2f} s" if seconds >= 0.1 else f"{seconds * 1000:.0f} ms"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="100,1000,5000")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--edits", type=int, default=7)
+    parser.add_argument("--no-peers", action="store_true")
+    parser.add_argument("--results", default=str(BENCH / "RESULTS.md"), help="where to write the table ('' for none)")
+    parser.add_argument("--edit-driver", nargs=3, metavar=("SITE", "OUTPUT", "EDITS"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.edit_driver:
+        edit_driver(Path(args.edit_driver[0]), Path(args.edit_driver[1]), int(args.edit_driver[2]))
+        return 0
+
+    from careerblog import __version__
+
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    peers = {} if args.no_peers else peer_commands()
+    load_before = os.getloadavg()
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1735689600"}  # 2025-01-01: every generated post is published
+    results: dict[tuple[int, str], Series] = {}
+    edits: dict[int, dict[str, list[float]]] = {}
+
+    demo = demo_site()
+    for n in sizes:
+        folder = generate(n)
+        tools = ["careerblog", *peers]
+        print(f"N={n}: {args.runs} runs of {', '.join(tools)}", file=sys.stderr)
+        for run in range(args.runs):
+            order = tools[run % len(tools):] + tools[: run % len(tools)]
+            for tool in order:
+                if tool == "careerblog":
+                    site = folder / "careerblog"
+                    clean(site, "out", ".careerblog-cache")
+                    results.setdefault((n, "careerblog cold"), Series()).samples.append(
+                        measure(careerblog(site, site / "out"), site, env))
+                    results.setdefault((n, "careerblog warm"), Series()).samples.append(
+                        measure(careerblog(site, site / "out"), site, env))
+                else:
+                    site = folder / tool
+                    clean(site, "out", "resources", "__pycache__", "cache")
+                    results.setdefault((n, tool), Series()).samples.append(measure(peers[tool][0], site, env))
+            if n == sizes[0] or n == 100:
+                clean(demo, "out", ".careerblog-cache")
+                results.setdefault((0, "demo cold"), Series()).samples.append(
+                    measure(careerblog(demo, demo / "out"), demo, env))
+        if args.edits > 0:
+            edits[n] = measure_edits(folder / "careerblog", args.edits, env)
+        print(f"N={n}: done", file=sys.stderr)
+
+    report = render_report(sizes, peers, results, edits, __version__, load_before, os.getloadavg(), args)
+    print(report)
+    if args.results:
+        Path(args.results).write_text(report, encoding="utf-8")
+    return 0
+
+
+def render_report(sizes: list[int], peers: dict[str, tuple[list[str], str]], results: dict[tuple[int, str], Series],
+                  edits: dict[int, dict[str, list[float]]], version: str, load_before: tuple[float, float, float],
+                  load_after: tuple[float, float, float], args: argparse.Namespace) -> str:
+    lines = [
+        "# careerblog benchmark",
+        "",
+        f"- date: {dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}",
+        f"- machine: {machine()}; load average before/after: {load_before[0]:.1f} / {load_after[0]:.1f}",
+        f"- careerblog {version} on Python {platform.python_version()}"
+        + "".join(f"; {name} {v}" for name, (_, v) in peers.items()),
+        f"- workload: bench/gen_site.py, sizes {', '.join(map(str, sizes))}; {args.runs} runs per tool and size, "
+        "tools alternated run by run; medians (memory: the highest peak)",
+        "",
+        "| N | build | wall | CPU | peak RSS, summed | peak PSS, summed |"
+        + "".join(f" vs {p} cold |" for p in peers),
+        "|---|---|---|---|---|---|" + "---|" * len(peers),
+    ]
+    for (n, name), series in sorted(results.items(), key=lambda item: (item[0][0], item[0][1])):
+        wall = series.median("wall")
+        ratios = ""
+        for peer in peers:
+            other = results.get((n if n else 100, peer))
+            ratios += f" {wall / other.median('wall'):.2f}x |" if other and name != peer else " |"
+        label = "demo site" if n == 0 else str(n)
+        lines.append(f"| {label} | {name} | {fmt_s(wall)} | {fmt_s(series.median('cpu'))} | "
+                     f"{series.peak('rss_sum') / MiB:.0f} MiB | {series.peak('pss_sum') / MiB:.0f} MiB |{ratios}")
+    lines += ["", "One-post edit through IncrementalBuilder (the `serve` rebuild), start of rebuild to files written:", "",
+              "| N | median | max (first edit: lexers compile) | pages rendered | files written |", "|---|---|---|---|---|"]
+    for n, data in edits.items():
+        lines.append(f"| {n} | {fmt_s(statistics.median(data['times']))} | {fmt_s(max(data['times']))} | "
+                     f"{statistics.median(data['rendered']):.0f} | {statistics.median(data['written']):.0f} |")
+    lines += ["", "Targets (issue 8), from this run:", ""]
+    lines += [f"- {check}" for check in targets(sizes, peers, results, edits)]
+    return "\n".join(lines) + "\n"
+
+
+def targets(sizes: list[int], peers: dict[str, tuple[list[str], str]], results: dict[tuple[int, str], Series],
+            edits: dict[int, dict[str, list[float]]]) -> list[str]:
+    checks: list[str] = []
+
+    def wall(n: int, name: str) -> float | None:
+        series = results.get((n, name))
+        return series.median("wall") if series else None
+
+    def verdict(ok: bool) -> str:
+        return "met" if ok else "NOT met"
+
+    for n in (1000, 5000):
+        ours, hugo, pelican = wall(n, "careerblog cold"), wall(n, "hugo"), wall(n, "pelican")
+        if ours and hugo:
+            checks.append(f"cold N={n}: {ours / hugo:.2f}x Hugo (target <= 0.8x): {verdict(ours <= 0.8 * hugo)}")
+        if ours and pelican:
+            checks.append(f"cold N={n}: {pelican / ours:.1f}x faster than Pelican (target >= 3x): "
+                          f"{verdict(pelican >= 3 * ours)}")
+    warm, hugo = wall(1000, "careerblog warm"), wall(1000, "hugo")
+    if warm and hugo:
+        checks.append(f"warm N=1000: {warm / hugo:.2f}x Hugo cold (target <= 0.15x): {verdict(warm <= 0.15 * hugo)}")
+    for n, limit in ((1000, 0.1), (5000, 0.3)):
+        if n in edits:
+            median = statistics.median(edits[n]["times"])
+            checks.append(f"edit N={n}: median {median * 1000:.0f} ms (target <= {limit * 1000:.0f} ms): "
+                          f"{verdict(median <= limit)}")
+    small, large = wall(1000, "careerblog cold"), wall(5000, "careerblog cold")
+    if small and large:
+        checks.append(f"N=5000 / N=1000 cold: {large / small:.2f}x (target <= 5.5x): {verdict(large <= 5.5 * small)}")
+    if (5000, "careerblog cold") in results:
+        series = results[(5000, "careerblog cold")]
+        rss, pss = series.peak("rss_sum") / MiB, series.peak("pss_sum") / MiB
+        checks.append(f"peak memory N=5000 cold: RSS summed {rss:.0f} MiB, PSS summed {pss:.0f} MiB "
+                      f"(target <= 200 MiB): {verdict(rss <= 200)} (RSS), {verdict(pss <= 200)} (PSS)")
+    demo, hugo100 = wall(0, "demo cold"), wall(100, "hugo")
+    if demo and hugo100:
+        checks.append(f"demo site: {demo / hugo100:.2f}x Hugo at N=100 (target <= 2.5x): {verdict(demo <= 2.5 * hugo100)}")
+    return checks
+
+
+if __name__ == "__main__":
+    sys.exit(main())
