@@ -253,8 +253,9 @@ def _markdown_files(folder: Path) -> list[Path]:
     files = []
     for file in folder.rglob("*"):
         name = file.name
-        if name.startswith((".", "#", "_")) or name.endswith("~") or not file.is_file():
-            continue  # editor swap, backup and lock files; drafts folders starting with "_"
+        inner = file.relative_to(folder).parts
+        if any(part.startswith((".", "#", "_")) for part in inner) or name.endswith("~") or not file.is_file():
+            continue  # editor swap, backup and lock files; hidden folders and drafts folders starting with "_"
         if file.suffix.lower() in MARKDOWN_SUFFIXES:
             files.append(file)
     return sorted(files, key=lambda p: p.as_posix())
