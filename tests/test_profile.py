@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from sitefiles import write_site
+from sitefiles import REPO, write_site
 
 from careerblog.diagnostics import Diagnostics
 from careerblog.fields import PartialDate
@@ -195,3 +196,13 @@ def test_malformed_data_file_and_non_utf8_bytes(site_dir: Path) -> None:
         "content/data/career.yml:2:1: error: did not find expected ',' or ']'",
         "content/data/profile.yml:1: error: file is not valid UTF-8 (byte 0xe1)",
     ]
+
+
+def test_the_readme_examples_load_without_a_problem(site_dir: Path) -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Data files\n", 1)[1].split("\n## ", 1)[0]
+    examples = re.findall(r"\*\*`(\w+\.yml)`\*\*.*?```yaml\n(.*?)```", section, re.S)
+    assert [name for name, _ in examples] == ["profile.yml", "career.yml", "skills.yml", "projects.yml"]
+    profile, msgs = load(site_dir, {D + name: text for name, text in examples})
+    assert msgs == []
+    assert profile.person is not None and profile.roles and profile.skills and profile.projects

@@ -212,3 +212,10 @@ def test_drafts_are_built_with_drafts_and_marked(site_dir: Path) -> None:
     assert "posts/a/index.html" not in pages(render(site_dir, files))
     html = pages(render(site_dir, files, drafts=True))["posts/a/index.html"]
     assert '<span class="badge">draft</span>' in html
+
+
+def test_page_descriptions_read_well_without_optional_data(site_dir: Path) -> None:
+    html = pages(render(site_dir, {"content/data/profile.yml": "name: Ada\n"}))["resume/index.html"]
+    assert '<meta name="description" content="Résumé of Ada.">' in html
+    html = pages(render(site_dir, {"content/data/profile.yml": "name: Ada\nlabel: Engineer\n"}))["resume/index.html"]
+    assert '<meta name="description" content="Résumé of Ada, Engineer.">' in html

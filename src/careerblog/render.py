@@ -183,7 +183,7 @@ def plan_pages(site: Site, entries: dict[str, Entry]) -> Iterator[PlannedPage]:
             if person:
                 description = {"career": f"The career of {person.name}: roles, skills and how they grew.",
                                "projects": f"Projects by {person.name}, with their measured outcomes.",
-                               "resume": f"Résumé of {person.name}, {person.label}."}[name]
+                               "resume": f"Résumé of {person.name}{', ' + person.label if person.label else ''}."}[name]
             yield PlannedPage(name, url, kind.template, PageInfo(name, url, title, description), {})
 
     for page in site.pages:
