@@ -74,9 +74,11 @@ def test_tags_as_a_string_is_an_error_with_the_list_form_as_hint() -> None:
 
 
 def test_list_items_must_be_text_and_are_located() -> None:
-    f, diags = fields("tags:\n  - a\n  - [b]\n  - 3\n")
+    f, diags = fields("tags:\n  - a\n  - [b]\n  - 3\n  - ''\n")
     assert f.text_list("tags") == ("a", "3")
-    assert messages(diags) == ["f.yml:3: error: item 2 of 'tags' must be text, found a list"]
+    assert messages(diags) == ["f.yml:3: error: item 2 of 'tags' must be text, found a list",
+                               "f.yml:5: error: item 4 of 'tags' is empty\n"
+                               "  hint: remove it, or write the missing text"]
 
 
 @pytest.mark.parametrize("url", ["javascript:alert(1)", "JavaScript:alert(1)", " javascript:alert(1)",

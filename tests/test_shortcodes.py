@@ -85,3 +85,17 @@ def test_malformed_shortcodes_are_problems_with_their_line() -> None:
 def test_tokens_are_stable_for_the_same_body() -> None:
     first: tuple[ShortcodeCall, ...] = extract_shortcodes("{{< a >}}\n")[1]
     assert first == extract_shortcodes("{{< a >}}\n")[1]
+
+
+def test_shortcodes_in_indented_code_stay_text() -> None:
+    body = "Text.\n\n    {{< timeline >}}\n\n    more code\n\nAfter.\n"
+    assert calls(body) == []
+    assert html_with(body, {}).startswith(
+        '<p>Text.</p>\n<div class="highlight"><pre><span></span><code>{{&lt; timeline &gt;}}\n\nmore code')
+
+
+def test_an_indented_shortcode_in_a_list_item_or_after_a_paragraph_is_still_a_block() -> None:
+    body = "1. Step one\n\n    {{< timeline >}}\n\nPara\n    {{< tech-stack >}}\n"
+    assert calls(body) == [("timeline", (), (), 3, True), ("tech-stack", (), (), 6, True)]
+    assert html_with(body, {"timeline": "<ol></ol>", "tech-stack": "<dl></dl>"}) == (
+        "<ol>\n<li>\n<p>Step one</p>\n<ol></ol>\n</li>\n</ol>\n<p>Para</p>\n<dl></dl>")

@@ -134,6 +134,10 @@ class Fields:
                 self.diagnostics.error(self.path, line_of(value, i) or self.line(key),
                                        f"item {i + 1} of {key!r} must be text, found {_type_name(item)}")
                 continue
+            if not str(item).strip():
+                self.diagnostics.error(self.path, line_of(value, i) or self.line(key),
+                                       f"item {i + 1} of {key!r} is empty", "remove it, or write the missing text")
+                continue
             out.append(str(item))
         return tuple(out)
 
