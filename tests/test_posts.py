@@ -143,7 +143,7 @@ def test_tags_as_a_string_is_an_error_never_a_list_of_letters(site_dir: Path) ->
 
 def test_front_matter_never_closed(site_dir: Path) -> None:
     assert problems(site_dir, "---\ntitle: T\n\nBody\n") == [
-        "content/posts/2024-01-02-hello.md:1: error: front matter opened on line 1 is never closed\n"
+        "content/posts/2024-01-02-hello.md:1:1: error: front matter opened on line 1 is never closed\n"
         "  hint: add a line with --- after the last front matter field"
     ]
 
@@ -151,7 +151,7 @@ def test_front_matter_never_closed(site_dir: Path) -> None:
 @pytest.mark.parametrize(("front", "kind"), [("- a\n- b\n", "a list"), ("just text\n", "a single value")])
 def test_front_matter_must_be_a_mapping(site_dir: Path, front: str, kind: str) -> None:
     assert problems(site_dir, f"---\n{front}---\nBody\n") == [
-        f"content/posts/2024-01-02-hello.md:2: error: front matter must be a mapping of fields, found {kind}\n"
+        f"content/posts/2024-01-02-hello.md:2:1: error: front matter must be a mapping of fields, found {kind}\n"
         "  hint: write fields as key: value lines, for example title: My post"
     ]
 
@@ -181,7 +181,7 @@ def test_bom_and_crlf_keep_error_lines(site_dir: Path) -> None:
 
 def test_bytes_that_are_not_utf8_are_an_error_with_the_line(site_dir: Path) -> None:
     assert problems(site_dir, b"---\ntitle: T\n---\nfine\ncaf\xe9\n") == [
-        "content/posts/2024-01-02-hello.md:5: error: file is not valid UTF-8 (byte 0xe9)\n"
+        "content/posts/2024-01-02-hello.md:5:4: error: file is not valid UTF-8 (byte 0xe9)\n"
         "  hint: save the file with UTF-8 encoding"
     ]
 

@@ -194,7 +194,7 @@ def test_malformed_data_file_and_non_utf8_bytes(site_dir: Path) -> None:
     load_profile(site_dir, diags)
     assert [d.format().split("\n")[0] for d in diags.items] == [
         "content/data/career.yml:2:1: error: did not find expected ',' or ']'",
-        "content/data/profile.yml:1: error: file is not valid UTF-8 (byte 0xe1)",
+        "content/data/profile.yml:1:9: error: file is not valid UTF-8 (byte 0xe1)",
     ]
 
 
