@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from sitefiles import write_site
+from sitefiles import REPO, write_site
 
 from careerblog.config import NavItem, SiteConfig, current_time, load_config, normalize_base_url
 from careerblog.diagnostics import BuildError, Diagnostics
@@ -116,3 +116,13 @@ def test_now_is_the_clock_without_source_date_epoch(monkeypatch: pytest.MonkeyPa
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     assert current_time().year >= 2025
     assert current_time().tzinfo is dt.UTC
+
+
+def test_the_readme_site_yml_example_loads_without_a_problem(site_dir: Path) -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Writing content\n", 1)[1]
+    example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    config, problems = load(site_dir, example)
+    assert problems == []
+    assert (config.timezone, config.paginate, config.home_posts, config.feed_limit) == ("Europe/Berlin", 10, 5, 20)
+    assert config.nav is not None and len(config.nav) == 2
