@@ -60,8 +60,8 @@ def _outside_code_spans(line: str) -> list[tuple[int, int]]:
     return ranges
 
 
-class ShortcodeLines:
-    """Tells, line by line, which lines are an indented code block (as Markdown reads them), where shortcodes stay text.
+class _IndentedCode:
+    """Tells, line by line, which lines Markdown reads as an indented code block, where shortcodes stay text.
 
     A line indented by four spaces is code after a blank line, unless it continues a list item.
     """
@@ -99,7 +99,7 @@ def extract_shortcodes(body: str) -> tuple[str, tuple[ShortcodeCall, ...], tuple
     problems: list[ShortcodeProblem] = []
     out_lines: list[str] = []
     fence: str | None = None
-    indented = ShortcodeLines()
+    indented = _IndentedCode()
     for number, line in enumerate(body.split("\n"), start=1):
         opener = _FENCE_OPEN.match(line)
         if fence is not None:
