@@ -16,10 +16,11 @@ from careerblog import urls
 from careerblog.config import NavItem
 from careerblog.diagnostics import Diagnostics
 from careerblog.markup import Converted
+from careerblog.metadata import page_metadata
 from careerblog.posts import Page, Post
 from careerblog.shortcodes import expand_shortcodes
 from careerblog.site import Site, Tag
-from careerblog.templating import template_error
+from careerblog.templating import template_error, template_origin
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,9 +329,11 @@ def render_pages(site: Site, entries: dict[str, Entry], env: jinja2.Environment,
             diags.add(template_error(exc, root, doing))
             continue
         try:
-            html = template.render({**context, **page.context, "page": page.info})
+            html = template.render({**context, **page.context, "page": page.info,
+                                    "meta": page_metadata(site, page.info)})
         except Exception as exc:  # any template failure becomes a located message
             diags.add(template_error(exc, root, doing))
             continue
-        outputs.append(Output(urls.output_path(page.url), html.encode("utf-8"), page.info.source))
+        source = page.info.source or template_origin(env, page.template, root)  # generated pages: the template
+        outputs.append(Output(urls.output_path(page.url), html.encode("utf-8"), source))
     return outputs, planned
