@@ -73,6 +73,14 @@ def _identity(top: Path) -> dict[str, str]:
             "GIT_COMMITTER_EMAIL": email}
 
 
+def _push_failure(stderr: str) -> str:
+    """What the remote said and git's one-line verdict, without the progress chatter."""
+    lines = [line.strip() for line in stderr.splitlines()]
+    said = [line[len("remote:"):].strip() for line in lines if line.startswith("remote:")]
+    verdict = [line.lstrip("! ").strip() for line in lines if "rejected]" in line]
+    return "; ".join(part for part in (*said, *verdict) if part) or (lines[-1] if lines else "unknown reason")
+
+
 def deploy_site(options: BuildOptions, *, remote: str = "origin", branch: str = "gh-pages", force: bool = False,
                 message: str | None = None, warn: Callable[[str], None] = print) -> DeployResult:
     """Build the site and push it to `remote`'s `branch`; raises BuildError with a hint on every failure."""
@@ -137,7 +145,7 @@ def deploy_site(options: BuildOptions, *, remote: str = "origin", branch: str = 
             _git("--git-dir", str(repo), "push", "-q", *(["--force"] if force else []), push_url, f"{commit}:{ref}",
                  cwd=folder)
         except GitError as exc:
-            reason = " ".join(exc.stderr.split())[-300:]
+            reason = _push_failure(exc.stderr)
             raise _fail(f"push to {remote!r} ({branch}) was rejected: {reason}",
                         "if the branch moved, run deploy again; --force replaces its history") from None
         return DeployResult(commit, parent, result.files + 1, text)
