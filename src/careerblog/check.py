@@ -262,7 +262,7 @@ def _base_from_feed(folder: Path) -> str | None:
     return None
 
 
-def check_site(options: BuildOptions, built: Path | None = None, external: bool = False, timeout: float = 10.0,
+def check_site(options: BuildOptions, built: Path | None = None, external: bool = False, timeout: float = 5.0,
                fetch: Callable[[str, float], str] = probe) -> CheckResult:
     """Render the site in memory (or read `built`) and check every link; raises BuildError when it cannot build."""
     from careerblog.build import render_site  # check sits on top of the build

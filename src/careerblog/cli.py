@@ -117,7 +117,7 @@ def build(root: Path | None, base_url: str | None, drafts: bool, future: bool, s
 @click.option("--built", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Check this folder, already built, instead of building into memory.")
 @click.option("--external", is_flag=True, help="Also request every external http(s) link (needs the network).")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=5.0, show_default=True,
               help="Seconds to wait for each external link.")
 def check(root: Path | None, base_url: str | None, drafts: bool, future: bool, strict: bool, debug: bool,
           built: Path | None, external: bool, timeout: float) -> None:

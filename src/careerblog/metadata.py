@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup
 
 from careerblog import urls
+from careerblog.posts import Post
 
 if TYPE_CHECKING:  # render.py imports this module to fill `meta`
-    from careerblog.posts import Post
-    from careerblog.render import PageInfo
+    from careerblog.render import Entry, PageInfo
     from careerblog.site import Site
 
 # Pages that present the author: they carry a ProfilePage + Person graph.
@@ -114,14 +114,8 @@ def _absolute(site: Site) -> Any:
     return lambda url: urls.absolute(url, config.base_url, config.base_path)
 
 
-def _post_of(site: Site, info: PageInfo) -> Post | None:
-    if info.kind != "post":
-        return None
-    return next((post for post in site.posts if post.source == info.source), None)
-
-
-def page_metadata(site: Site, info: PageInfo) -> PageMeta:
-    """Everything <head> says about one page to search engines and link previews."""
+def page_metadata(site: Site, info: PageInfo, entry: Entry | None = None) -> PageMeta:
+    """Everything <head> says about one page to search engines and link previews; `entry` is a post's."""
     config = site.config
     absolute = _absolute(site)
     person = site.profile.person
@@ -130,7 +124,7 @@ def page_metadata(site: Site, info: PageInfo) -> PageMeta:
     description = info.description or config.description
     image_url = info.image or (person.image if person else "")
     image = absolute(image_url) if image_url else ""
-    post = _post_of(site, info)
+    post = entry.item if entry is not None and isinstance(entry.item, Post) else None
     og_type = "article" if post else ("profile" if info.kind in ("career", "resume") and person else "website")
     graph: dict[str, Any] | None = None
     published = modified = ""

@@ -330,7 +330,7 @@ def render_pages(site: Site, entries: dict[str, Entry], env: jinja2.Environment,
             continue
         try:
             html = template.render({**context, **page.context, "page": page.info,
-                                    "meta": page_metadata(site, page.info)})
+                                    "meta": page_metadata(site, page.info, page.context.get("post"))})
         except Exception as exc:  # any template failure becomes a located message
             diags.add(template_error(exc, root, doing))
             continue
