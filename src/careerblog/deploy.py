@@ -84,6 +84,14 @@ def _push_failure(stderr: str) -> str:
 def deploy_site(options: BuildOptions, *, remote: str = "origin", branch: str = "gh-pages", force: bool = False,
                 message: str | None = None, warn: Callable[[str], None] = print) -> DeployResult:
     """Build the site and push it to `remote`'s `branch`; raises BuildError with a hint on every failure."""
+    try:
+        return _deploy(options, remote, branch, force, message, warn)
+    except GitError as exc:  # a git step with no message of its own
+        raise _fail(f"git failed: {exc}", "run the command above by hand to see why") from None
+
+
+def _deploy(options: BuildOptions, remote: str, branch: str, force: bool, message: str | None,
+            warn: Callable[[str], None]) -> DeployResult:
     root = options.root
     try:
         top = Path(_git("rev-parse", "--show-toplevel", cwd=root))
