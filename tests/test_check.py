@@ -15,6 +15,7 @@ from sitefiles import REPO, write_site
 
 from careerblog.check import check_pages, locate_in_source
 from careerblog.cli import main
+from careerblog.templating import THEME_DIR
 
 POST = "content/posts/2024-01-02-hello.md"
 POST_TEXT = """\
@@ -100,8 +101,11 @@ def test_built_folder_is_checked_as_it_is(tmp_path: Path) -> None:
     errors = [line for line in result.stderr.splitlines() if ": error: " in line]
     pages = len(list(out.rglob("*.html")))
     assert len(errors) == pages  # every page links the stylesheet
-    assert "content/posts/2025-09-15-from-data-engineer-to-ml-cloud-engineer.md: error: broken link to " \
-           "/careerblog/css/site.css (in /careerblog/posts/from-data-engineer-to-ml-cloud-engineer/)" in errors
+    # The link is written in the base template, not in the post: that is where the message points.
+    base = (THEME_DIR / "templates" / "base.html").read_text(encoding="utf-8").splitlines()
+    line = next(n for n, text in enumerate(base, start=1) if "/css/site.css" in text)
+    assert f"careerblog/theme/templates/base.html:{line}: error: broken link to /careerblog/css/site.css " \
+           "(in /careerblog/posts/from-data-engineer-to-ml-cloud-engineer/)" in errors
 
 
 def test_built_folder_without_sources_names_the_built_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -193,3 +197,16 @@ def test_a_site_that_does_not_build_fails_check_with_the_build_errors(site_dir: 
     assert "content/posts/2024-01-02-bad.md:" in result.stderr
     assert "Traceback" not in result.output
 
+
+
+def test_a_broken_nav_entry_is_traced_to_site_yml(site_dir: Path) -> None:
+    write_site(site_dir, {
+        "content/site.yml": 'title: T\nbase_url: "https://example.org/"\nnav:\n  - {title: About, url: /about/}\n'
+                            "  - {title: Talks, url: /talks/}\n",
+        "content/pages/about.md": ABOUT,
+    })
+    result = run("check", "--root", str(site_dir))
+    assert result.exit_code == 1
+    errors = [line for line in result.stderr.splitlines() if ": error: " in line]
+    pages = sorted(["/", "/404.html", "/about/", "/posts/", "/tags/"])
+    assert sorted(errors) == [f"content/site.yml:5: error: broken link to /talks/ (in {page})" for page in pages]

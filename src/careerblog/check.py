@@ -201,24 +201,28 @@ def check_external(pages: Mapping[str, str], base_url: str, timeout: float,
                  for page, line in found[url])
 
 
-def locate_in_source(text: str, target: str, base_path: str) -> int | None:
-    """The first line of a source (Markdown or template) where a link to `target` is written."""
+def link_spellings(target: str, base_path: str) -> tuple[list[str], list[str]]:
+    """How a link may be written in a source: exact spellings first, then looser clues (anchor, last segment)."""
     parts = urlsplit(target)
     path = parts.path
-    candidates = [target]
+    exact = [target]
     if path.startswith(base_path) and base_path != "/":
         stripped = "/" + path[len(base_path):]
-        candidates += [stripped + (f"#{parts.fragment}" if parts.fragment else ""), stripped]
+        exact += [stripped + (f"#{parts.fragment}" if parts.fragment else ""), stripped]
     if path:
-        candidates.append(path)
-        candidates.append(path.lstrip("/"))
-    if parts.fragment:
-        candidates.append("#" + parts.fragment)
+        exact += [path, path.lstrip("/")]
+    loose = ["#" + parts.fragment] if parts.fragment else []
     segments = [s for s in path.split("/") if s and s not in (".", "..")]
     if segments:
-        candidates.append(segments[-1])
+        loose.append(segments[-1])
+    return [c for c in dict.fromkeys(exact) if c and c != "/"], loose
+
+
+def locate_in_source(text: str, target: str, base_path: str, loose: bool = True) -> int | None:
+    """The first line of a source (Markdown, template or YAML) where a link to `target` is written."""
+    exact, clues = link_spellings(target, base_path)
     lines = text.splitlines()
-    for candidate in dict.fromkeys(c for c in candidates if c and c != "/"):
+    for candidate in exact + (clues if loose else []):
         for number, line in enumerate(lines, start=1):
             if candidate in line:
                 return number
@@ -298,24 +302,50 @@ def check_site(options: BuildOptions, built: Path | None = None, external: bool 
         broken += check_external(pages, base_url, timeout, fetch)
 
     sources = _page_sources(rendered, options.root) if rendered else {}
+    elsewhere = _shared_sources(options) if rendered and broken else []
     texts: dict[str, str] = {}
+
+    def text_of(display: str, file: Path) -> str:
+        if display not in texts:
+            try:
+                texts[display] = file.read_text(encoding="utf-8-sig")
+            except (OSError, UnicodeDecodeError):
+                texts[display] = ""
+        return texts[display]
+
     errors = []
     for link in broken:
         if link.page in sources:
             display, file = sources[link.page]
-            if display not in texts:
-                try:
-                    texts[display] = file.read_text(encoding="utf-8-sig")
-                except (OSError, UnicodeDecodeError):
-                    texts[display] = ""
-            line = locate_in_source(texts[display], link.target, base_path)
+            line = locate_in_source(text_of(display, file), link.target, base_path, loose=False)
+            if line is None:
+                # Not written in the page's own source: a nav entry in site.yml, a link in the base template...
+                for other, other_file in elsewhere:
+                    line = locate_in_source(text_of(other, other_file), link.target, base_path, loose=False)
+                    if line is not None:
+                        display = other
+                        break
+                else:
+                    line = locate_in_source(text_of(display, file), link.target, base_path)
         else:
             display = (built / link.page).as_posix() if built is not None else link.page
             line = link.html_line
         errors.append(broken_link_diagnostic(link, display, line, base_path))
     # The build's own warnings about links in posts are reported above as errors, in check's format.
     kept = tuple(w for w in warnings if not w.message.startswith(("broken link to", "missing image to")))
-    return CheckResult(report, asked, tuple(errors), kept)
+    # One line per distinct problem: a page may hold the same link twice (the 404 page repeats the menu).
+    return CheckResult(report, asked, tuple(dict.fromkeys(errors)), kept)
+
+
+def _shared_sources(options: BuildOptions) -> list[tuple[str, Path]]:
+    """Files whose links reach many pages: site settings, career data, then every template."""
+    root = options.root
+    found = [("content/site.yml", root / "content" / "site.yml")]
+    found += [(p.relative_to(root).as_posix(), p) for p in sorted((root / "content" / "data").glob("*.yml"))]
+    found += [(p.relative_to(root).as_posix(), p) for p in sorted((root / "templates").rglob("*.html"))]
+    theme = (options.theme_dir or THEME_DIR) / "templates"
+    found += [("careerblog/theme/" + p.relative_to(theme.parent).as_posix(), p) for p in sorted(theme.rglob("*.html"))]
+    return found
 
 
 def _page_sources(rendered: Rendered, root: Path) -> dict[str, tuple[str, Path]]:

@@ -90,11 +90,10 @@ def atom_feed(site: Site, entries: dict[str, Entry]) -> bytes:
     _sub(feed, "link", rel="self", type="application/atom+xml", href=_absolute(site, FEED))
     _sub(feed, "link", rel="alternate", type="text/html", href=home)
     _sub(feed, "updated", _iso(newest(posts) or NO_DATE))
-    author_name = config.author or (site.profile.person.name if site.profile.person else "")
-    if author_name:
-        author = _sub(feed, "author")
-        _sub(author, "name", author_name)
-        _sub(author, "uri", home)
+    # Atom requires an author for every entry; the site's title stands in when no one is named.
+    author = _sub(feed, "author")
+    _sub(author, "name", config.author or (site.profile.person.name if site.profile.person else config.title))
+    _sub(author, "uri", home)
     _sub(feed, "generator", "careerblog", version=__version__)
     for post in posts:
         entry = entries[post.source]
