@@ -141,3 +141,20 @@ def test_hostile_text_survives_the_feed_and_sitemap(site_dir: Path, tmp_path: Pa
     ET.fromstring((out / "sitemap.xml").read_bytes())  # well-formed
     raw = (out / "feed.xml").read_text(encoding="utf-8")
     assert "<script>" not in raw
+
+
+def test_machine_outputs_are_the_same_bytes_whatever_the_machine(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    outputs = []
+    for n, (seed, zone, locale) in enumerate((("1", "UTC", "C"), ("4242", "Pacific/Kiritimati", "C.UTF-8"))):
+        out = tmp_path / f"out{n}"
+        env = {**os.environ, "PYTHONHASHSEED": seed, "TZ": zone, "LC_ALL": locale, "SOURCE_DATE_EPOCH": "1793404800"}
+        subprocess.run([sys.executable, "-m", "careerblog", "build", "--root", str(REPO), "--output", str(out),
+                        "--base-url", BASE_URL, "-q"], env=env, check=True, capture_output=True)
+        outputs.append(out)
+    for name in ("feed.xml", "sitemap.xml", "robots.txt", "resume.json", "index.html", "resume/index.html",
+                 "posts/from-data-engineer-to-ml-cloud-engineer/index.html"):
+        assert (outputs[0] / name).read_bytes() == (outputs[1] / name).read_bytes(), name

@@ -144,3 +144,23 @@ def test_script_json_round_trips_and_never_closes_the_script(value: str) -> None
     text = str(script_json({"v": value, "k": [value]}))
     assert not set(text) & {"<", ">", "&", "\u2028", "\u2029"}
     assert json.loads(text) == {"v": value, "k": [value]}
+
+
+def test_link_previews_get_raster_images_only(site_dir: Path, tmp_path: Path) -> None:
+    from sitefiles import write_site
+
+    write_site(site_dir, {
+        "content/posts/2024-01-02-photo.md": "---\ntitle: Photo\nimage: /img/cover.png\n---\nBody.\n",
+        "content/posts/2024-01-03-drawing.md": "---\ntitle: Drawing\nimage: /img/cover.svg\n---\nBody.\n",
+        "static/img/cover.png": "png", "static/img/cover.svg": "<svg/>",
+    })
+    out = tmp_path / "out"
+    build(BuildOptions(root=site_dir, output=out, now=NOW))
+    photo = read_head(out / "posts/photo/index.html")
+    assert photo.meta["og:image"] == ["https://example.org/img/cover.png"]
+    assert photo.meta["twitter:image"] == ["https://example.org/img/cover.png"]
+    assert photo.meta["twitter:card"] == ["summary_large_image"]
+    drawing = read_head(out / "posts/drawing/index.html")
+    assert "og:image" not in drawing.meta and "twitter:image" not in drawing.meta
+    assert drawing.meta["twitter:card"] == ["summary"]
+    assert graphs(drawing)[0]["image"] == "https://example.org/img/cover.svg"

@@ -123,7 +123,8 @@ def page_metadata(site: Site, info: PageInfo, entry: Entry | None = None) -> Pag
     title = config.title if info.kind == "home" else info.title
     description = info.description or config.description
     image_url = info.image or (person.image if person else "")
-    image = absolute(image_url) if image_url else ""
+    # Link previews (Facebook, X, LinkedIn) do not render SVG; no image beats a broken one.
+    image = absolute(image_url) if image_url and not image_url.lower().endswith(".svg") else ""
     post = entry.item if entry is not None and isinstance(entry.item, Post) else None
     og_type = "article" if post else ("profile" if info.kind in ("career", "resume") and person else "website")
     graph: dict[str, Any] | None = None
@@ -143,7 +144,7 @@ def page_metadata(site: Site, info: PageInfo, entry: Entry | None = None) -> Pag
         if post.tags:
             graph["keywords"] = list(post.tags)
         if info.image:
-            graph["image"] = image
+            graph["image"] = absolute(info.image)
         if author is not None:
             graph["author"] = {key: author[key] for key in ("@type", "name", "url") if key in author}
         graph["isPartOf"] = {"@type": "Blog", "name": config.title, "url": absolute(urls.archive_url(1))}
@@ -160,7 +161,7 @@ def page_metadata(site: Site, info: PageInfo, entry: Entry | None = None) -> Pag
         og_type=og_type,
         locale=_locale(config.language),
         image=image,
-        twitter_card="summary_large_image" if info.image and info.kind in ("post", "page") else "summary",
+        twitter_card="summary_large_image" if image and info.image and info.kind in ("post", "page") else "summary",
         published=published,
         modified=modified,
         tags=tags,
