@@ -6,7 +6,7 @@ import concurrent.futures
 import posixpath
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -130,7 +130,8 @@ def _resolve(target: str, page: str, base_url: str, base_path: str) -> tuple[str
     return normal, resolved.fragment
 
 
-def _target_file(relative: str, files: Iterable[str] | set[str]) -> str | None:
+def _target_file(relative: str, files: set[str]) -> str | None:
+    """The file a browser gets for a site-relative path; GitHub Pages also serves dir/index.html for dir."""
     candidates = [relative + "index.html"] if relative == "" or relative.endswith("/") else [
         relative, relative + "/index.html"]
     return next((c for c in candidates if c in files), None)
