@@ -98,7 +98,7 @@ def atom_feed(site: Site, entries: dict[str, Entry]) -> bytes:
     for post in posts:
         entry = entries[post.source]
         url = _absolute(site, post.url)
-        item = _sub(feed, "entry")
+        item = _sub(feed, "entry", xml__base=url)  # relative links in summary and content resolve against the post
         _sub(item, "title", post.title)
         _sub(item, "link", rel="alternate", type="text/html", href=url)
         _sub(item, "id", url)
@@ -110,7 +110,7 @@ def atom_feed(site: Site, entries: dict[str, Entry]) -> bytes:
         if summary:
             _sub(item, "summary", summary, type="html")
         if config.feed_full_content:
-            _sub(item, "content", _absolute_links(site, str(entry.content)).strip(), type="html", xml__base=url)
+            _sub(item, "content", _absolute_links(site, str(entry.content)).strip(), type="html")
     return _serialize(feed)
 
 
