@@ -158,3 +158,18 @@ def test_machine_outputs_are_the_same_bytes_whatever_the_machine(tmp_path: Path)
     for name in ("feed.xml", "sitemap.xml", "robots.txt", "resume.json", "index.html", "resume/index.html",
                  "posts/from-data-engineer-to-ml-cloud-engineer/index.html"):
         assert (outputs[0] / name).read_bytes() == (outputs[1] / name).read_bytes(), name
+
+
+def test_relative_links_in_posts_become_absolute_for_feed_readers(site_dir: Path, tmp_path: Path) -> None:
+    write_site(site_dir, {
+        "content/site.yml": 'title: T\nbase_url: "https://example.org/blog/"\n',
+        "content/posts/2024-01-01-one.md": "---\ntitle: One\n---\nSee [two](../two/) and [about](/about/).\n",
+        "content/posts/2024-01-02-two.md": "---\ntitle: Two\n---\nText.\n",
+        "content/pages/about.md": "---\ntitle: About\n---\nMe.\n",
+    })
+    out = tmp_path / "out"
+    build(BuildOptions(root=site_dir, output=out, now=NOW))
+    feed = feedparser.parse((out / "feed.xml").read_bytes())
+    one = next(e for e in feed.entries if e.title == "One")
+    links = re.findall(r'href="([^"]+)"', one.content[0].value)
+    assert links == ["https://example.org/blog/posts/two/", "https://example.org/blog/about/"]
