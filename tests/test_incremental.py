@@ -190,10 +190,11 @@ def test_an_edit_rerenders_only_the_pages_that_show_the_post(site_dir: Path, tmp
     path = root / "content/posts/2024-01-03-three.md"
     _edit(path, "title: Three", "title: Three, retitled")
     result = builder.rebuild([path])
-    # Three's page, its two neighbours (they link it by title), the archive and tag pages listing it, and home.
+    # Three's page, its two neighbours (they link it by title), the archive and tag pages listing it, home
+    # and the feed.
     assert set(result.written) == {
         "posts/three/index.html", "posts/two/index.html", "posts/four/index.html", "posts/page/2/index.html",
-        "tags/data/index.html", "tags/career/page/2/index.html", "index.html",
+        "tags/data/index.html", "tags/career/page/2/index.html", "index.html", "feed.xml",
     }
     assert result.rendered_pages < first.rendered_pages / 2
 

@@ -10,11 +10,13 @@ from typing import TYPE_CHECKING
 from careerblog.cache import ConvertedCache
 from careerblog.config import BuildOptions, load_config
 from careerblog.diagnostics import BuildError, Diagnostic, Diagnostics
+from careerblog.feeds import render_feeds
 from careerblog.markup import convert_documents, highlight_stylesheet
 from careerblog.parallel import default_jobs
 from careerblog.posts import load_posts
 from careerblog.profile import load_profile
 from careerblog.render import Output, check_document_links, make_entries, render_pages
+from careerblog.resume_json import render_resume_json
 from careerblog.site import Site, assemble_site
 from careerblog.templating import THEME_DIR, make_environment
 from careerblog.write import write_site
@@ -78,6 +80,7 @@ def render_site(options: BuildOptions, memo: BuildMemo | None = None) -> Rendere
         documents = {source: replace(doc, html="", summary_html="", toc_html="") for source, doc in documents.items()}
     outputs, planned = render_pages(site, entries, env, root, diags, jobs, memo.pages if memo else None)
     check_document_links(site, documents, (page.url for page in planned), diags)
+    outputs += [*render_feeds(site, entries), *render_resume_json(site)]  # feed, sitemap, robots, resume.json
     diags.raise_if_errors()
     if not any(f.path == HIGHLIGHT_CSS for f in site.static_files):
         outputs.append(Output(HIGHLIGHT_CSS, highlight_stylesheet().encode("utf-8")))

@@ -21,8 +21,8 @@ from typing import Any
 from careerblog import __version__
 from careerblog.markup import RENDER_SETTINGS, Converted, LinkRef
 from careerblog.shortcodes import ShortcodeCall, ShortcodeProblem
+from careerblog.write import CACHE_DIR
 
-CACHE_DIR = ".careerblog-cache"
 MAGIC = b"careerblog markdown cache 1\n"
 _LENGTH = 8
 _CRC = 4

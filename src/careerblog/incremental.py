@@ -22,13 +22,13 @@ from typing import Any
 import jinja2
 
 from careerblog.build import Rendered, render_site
-from careerblog.cache import CACHE_DIR, ConvertedCache
+from careerblog.cache import ConvertedCache
 from careerblog.config import BuildOptions, SiteConfig
 from careerblog.markup import MarkdownRenderer
 from careerblog.posts import DocumentMemo
 from careerblog.render import EntryMemo, Output, PlannedPage
 from careerblog.site import Site, Tag
-from careerblog.write import update_site, write_site
+from careerblog.write import CACHE_DIR, update_site, write_site
 
 # Site-wide data that a page kind shows beyond its own context (the tag index lists every tag).
 KIND_INPUTS: dict[str, Callable[[Site], object]] = {

@@ -16,11 +16,12 @@ from careerblog import urls
 from careerblog.config import NavItem
 from careerblog.diagnostics import Diagnostic, Diagnostics
 from careerblog.markup import Converted
+from careerblog.metadata import page_metadata
 from careerblog.parallel import ordered_map
 from careerblog.posts import Page, Post
 from careerblog.shortcodes import expand_shortcodes
 from careerblog.site import Site, Tag
-from careerblog.templating import template_error
+from careerblog.templating import template_error, template_origin
 
 if TYPE_CHECKING:
     from careerblog.incremental import PageMemo
@@ -201,7 +202,7 @@ def plan_pages(site: Site, entries: dict[str, Entry]) -> Iterator[PlannedPage]:
             if person:
                 description = {"career": f"The career of {person.name}: roles, skills and how they grew.",
                                "projects": f"Projects by {person.name}, with their measured outcomes.",
-                               "resume": f"Résumé of {person.name}, {person.label}."}[name]
+                               "resume": f"Résumé of {person.name}{', ' + person.label if person.label else ''}."}[name]
             yield PlannedPage(name, url, kind.template, PageInfo(name, url, title, description), {})
 
     for page in site.pages:
@@ -265,6 +266,10 @@ def make_entries(site: Site, documents: dict[str, Converted], env: jinja2.Enviro
             except jinja2.TemplateNotFound:
                 diags.error(item.source, line, f"unknown shortcode {call.name!r}",
                             "available shortcodes: " + ", ".join(_shortcode_names(env)))
+                rendered[call.token] = ""
+                continue
+            except jinja2.TemplateSyntaxError as exc:
+                diags.add(template_error(exc, root, f"expanding shortcode {call.name!r} in {item.source}:{line}"))
                 rendered[call.token] = ""
                 continue
             try:
@@ -343,8 +348,12 @@ def check_document_links(site: Site, documents: dict[str, Converted], page_urls:
                               "point it at a page or file that this site builds")
 
 
-def render_page(page: PlannedPage, env: jinja2.Environment, context: dict[str, Any], root: Path,
-                entries: dict[str, Entry]) -> tuple[Output | None, tuple[Diagnostic, ...]]:
+# A problem met while rendering a page, with what makes it the same mistake on another page (or None).
+Problem = tuple[str | None, Diagnostic]
+
+
+def render_page(page: PlannedPage, site: Site, env: jinja2.Environment, context: dict[str, Any], root: Path,
+                entries: dict[str, Entry]) -> tuple[Output | None, tuple[Problem, ...]]:
     """One planned page as an Output, or the problems that stopped it."""
     doing = f"rendering /{page.url}" + (f" from {page.info.source}" if page.info.source else "")
     try:
@@ -352,18 +361,21 @@ def render_page(page: PlannedPage, env: jinja2.Environment, context: dict[str, A
     except jinja2.TemplateNotFound:
         if page.info.source and page.template not in {k.template for k in PAGE_KINDS}:
             layout = page.template[: -len(".html")]
-            return None, (Diagnostic(page.info.source, entries[page.info.source].item.layout_line, None, "error",
-                                     f"layout {layout!r} does not exist",
-                                     f"add templates/{page.template}, or remove 'layout' to use the default"),)
-        return None, (Diagnostic(page.template, None, None, "error",
-                                 f"template {page.template!r} not found ({doing})"),)
+            return None, ((None, Diagnostic(page.info.source, entries[page.info.source].item.layout_line, None,
+                                            "error", f"layout {layout!r} does not exist",
+                                            f"add templates/{page.template}, or remove 'layout' to use the default")),)
+        return None, ((None, Diagnostic(page.template, None, None, "error",
+                                        f"template {page.template!r} not found ({doing})")),)
     except jinja2.TemplateSyntaxError as exc:
-        return None, (template_error(exc, root, doing),)
+        return None, ((str(exc), template_error(exc, root, doing)),)
     try:
-        html = template.render({**context, **page.context, "page": page.info})
+        html = template.render({**context, **page.context, "page": page.info,
+                                "meta": page_metadata(site, page.info, page.context.get("post"))})
     except Exception as exc:  # any template failure becomes a located message
-        return None, (template_error(exc, root, doing),)
-    return Output(urls.output_path(page.url), html.encode("utf-8"), page.info.source), ()
+        failure = template_error(exc, root, doing)
+        return None, ((f"{failure.path}:{failure.line}:{exc}", failure),)
+    source = page.info.source or template_origin(env, page.template, root)  # generated pages: the template
+    return Output(urls.output_path(page.url), html.encode("utf-8"), source), ()
 
 
 def render_pages(site: Site, entries: dict[str, Entry], env: jinja2.Environment, root: Path,
@@ -387,11 +399,20 @@ def render_pages(site: Site, entries: dict[str, Entry], env: jinja2.Environment,
                 todo.append(index)
             else:
                 kept[index] = output
-    results = ordered_map(lambda i: render_page(planned[i], env, context, root, entries), todo, jobs)
+    results = ordered_map(lambda i: render_page(planned[i], site, env, context, root, entries), todo, jobs)
+    failures: dict[str, list[Diagnostic]] = {}
     for index, (output, problems) in zip(todo, results, strict=True):
-        diags.extend(problems)
+        for group, problem in problems:
+            if group is None:
+                diags.add(problem)
+            else:
+                failures.setdefault(group, []).append(problem)
         if output is not None:
             kept[index] = output
             if memo is not None:
                 memo.store(planned[index], output)
+    for same in failures.values():
+        # One mistake in base.html fails every page: say it once, with how many pages it broke.
+        more = f", and {len(same) - 1} more page{'s' if len(same) > 2 else ''})" if len(same) > 1 else ")"
+        diags.add(replace(same[0], message=same[0].message.removesuffix(")") + more))
     return [kept[i] for i in sorted(kept)], planned
