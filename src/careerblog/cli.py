@@ -112,6 +112,12 @@ def build(root: Path | None, base_url: str | None, drafts: bool, future: bool, s
     run_reporting(debug, action)
 
 
+from careerblog.authoring import init, new, serve  # noqa: E402  (the authoring loop's commands)
+
+for _command in (init, new, serve):
+    main.add_command(_command)
+
+
 def entry_point() -> None:
     main()
 
