@@ -276,7 +276,7 @@ class DevServer:
                                         "ports below 1024 need privileges; use --port 8000") from None
             raise BuildError.single(where, None, f"cannot listen here: {exc.strerror or exc}",
                                     "check --host; 127.0.0.1 serves this machine only") from None
-        threading.Thread(target=self._httpd.serve_forever, name="careerblog-http", daemon=True).start()
+        threading.Thread(target=self._httpd.serve_forever, args=(0.1,), name="careerblog-http", daemon=True).start()
 
     @property
     def address(self) -> tuple[str, int]:
@@ -303,6 +303,7 @@ class DevServer:
         if self._httpd is not None:
             self._httpd.shutdown()
             self._httpd.server_close()
+            self._httpd = None
 
     def __enter__(self) -> DevServer:
         self.start()
