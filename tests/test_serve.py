@@ -164,14 +164,20 @@ def _serve_once(args: list[str], site: Path, monkeypatch: pytest.MonkeyPatch,
                 fetch: str = "") -> tuple[int, str, str, list[Response]]:
     """Run `careerblog serve` through click until the first build is served; fetch one page from it."""
     fetched: list[Response] = []
+    folders: list[Path] = []
 
     def run_once(self: DevServer, changes: object) -> None:
+        folders.append(self.folder)
+        assert (self.folder / "index.html").is_file()
+        assert not self.folder.resolve().is_relative_to(site.resolve())
         if fetch:
             fetched.append(raw_request(self.address[1], self.base_path + fetch))
 
     monkeypatch.setattr(DevServer, "run", run_once)
     monkeypatch.setattr("careerblog.watch.watch_sources", lambda root: iter(()))
     result = CliRunner().invoke(main, ["serve", "--root", str(site), "--port", "0", *args])
+    assert len(folders) == 1
+    assert not folders[0].exists()  # the temporary build folder is gone when serve stops
     return result.exit_code, result.stdout, result.stderr, fetched
 
 
