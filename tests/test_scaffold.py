@@ -76,6 +76,15 @@ def test_init_refuses_a_folder_that_is_not_empty(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
 
 
+def test_init_accepts_a_fresh_git_clone(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    code, _, err = run(["init", str(tmp_path)])
+    assert code == 0, err
+    assert (tmp_path / "content/site.yml").is_file()
+    assert (tmp_path / ".git/HEAD").read_text() == "ref: refs/heads/main\n"
+
+
 def test_init_force_writes_into_a_folder_that_is_not_empty(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("mine")
     (tmp_path / "requirements.txt").write_text("old\n")

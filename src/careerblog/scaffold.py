@@ -68,7 +68,8 @@ def create_site(folder: Path, *, force: bool = False) -> NewSite:
     """Write a complete new site into `folder`: the demo, .gitignore, requirements.txt, Pages workflow."""
     if folder.exists() and not folder.is_dir():
         raise BuildError.single(str(folder), None, "exists and is not a folder", "choose a new folder name")
-    if folder.is_dir() and any(folder.iterdir()) and not force:
+    # A fresh `git clone` of an empty repository holds only .git: that is an empty folder to start in.
+    if folder.is_dir() and any(p.name != ".git" for p in folder.iterdir()) and not force:
         raise BuildError.single(str(folder), None, "folder is not empty; careerblog init starts a site in an "
                                 "empty folder", "choose a new folder, or pass --force to write the site "
                                 "into it, replacing files of the same names")
