@@ -78,6 +78,12 @@ def main() -> None:
     """careerblog: Markdown posts and YAML career data in, a fast accessible career site out."""
 
 
+from careerblog.authoring import init, new, serve  # noqa: E402  (the authoring loop's commands)
+
+for _command in (init, new, serve):
+    main.add_command(_command)
+
+
 @main.command()
 @site_options
 @click.option("--output", "-o", type=click.Path(path_type=Path), default=None,
@@ -110,12 +116,6 @@ def build(root: Path | None, base_url: str | None, drafts: bool, future: bool, s
         return 0
 
     run_reporting(debug, action)
-
-
-from careerblog.authoring import init, new, serve  # noqa: E402  (the authoring loop's commands)
-
-for _command in (init, new, serve):
-    main.add_command(_command)
 
 
 def entry_point() -> None:
