@@ -14,7 +14,7 @@ from careerblog.diagnostics import BuildError
 from careerblog.rebuild import FullRebuild
 from careerblog.render import Output
 from careerblog.site import StaticFile
-from careerblog.write import MANIFEST, TEMP_PREFIX, update_site
+from careerblog.write import MANIFEST, TEMP_PREFIX, sync_site
 
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
@@ -23,21 +23,21 @@ def files_in(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def test_update_site_writes_only_what_changed_and_removes_stale_files(tmp_path: Path) -> None:
+def test_sync_site_writes_only_what_changed_and_removes_stale_files(tmp_path: Path) -> None:
     folder = tmp_path / "served"
     logo = tmp_path / "logo.svg"
     logo.write_bytes(b"<svg/>")
-    first = update_site([Output("index.html", b"home"), Output("posts/a/index.html", b"a"),
+    first = sync_site([Output("index.html", b"home"), Output("posts/a/index.html", b"a"),
                          Output("posts/b/index.html", b"b")], [StaticFile("logo.svg", logo)], folder)
     assert sorted(first.written) == ["index.html", "logo.svg", "posts/a/index.html", "posts/b/index.html"]
     assert first.removed == ()
 
-    again = update_site([Output("index.html", b"home"), Output("posts/a/index.html", b"a"),
+    again = sync_site([Output("index.html", b"home"), Output("posts/a/index.html", b"a"),
                          Output("posts/b/index.html", b"b")], [StaticFile("logo.svg", logo)], folder)
     assert (again.written, again.removed) == ((), ())
 
     logo.write_bytes(b"<svg></svg>")
-    third = update_site([Output("index.html", b"home, changed"), Output("posts/a/index.html", b"a")],
+    third = sync_site([Output("index.html", b"home, changed"), Output("posts/a/index.html", b"a")],
                         [StaticFile("logo.svg", logo)], folder)
     assert sorted(third.written) == ["index.html", "logo.svg"]
     assert third.removed == ("posts/b/index.html",)
@@ -48,17 +48,17 @@ def test_update_site_writes_only_what_changed_and_removes_stale_files(tmp_path: 
     assert not any(TEMP_PREFIX in name for name in files)
 
 
-def test_update_site_refuses_a_folder_it_did_not_write(tmp_path: Path) -> None:
+def test_sync_site_refuses_a_folder_it_did_not_write(tmp_path: Path) -> None:
     (tmp_path / "mine.txt").write_text("keep me")
     with pytest.raises(BuildError) as raised:
-        update_site([Output("index.html", b"x")], [], tmp_path)
+        sync_site([Output("index.html", b"x")], [], tmp_path)
     assert raised.value.diagnostics[0].message == "folder holds files that careerblog did not write"
     assert files_in(tmp_path) == {"mine.txt": b"keep me"}
 
 
-def test_update_site_refuses_paths_outside_the_folder(tmp_path: Path) -> None:
+def test_sync_site_refuses_paths_outside_the_folder(tmp_path: Path) -> None:
     with pytest.raises(BuildError) as raised:
-        update_site([Output("../escape.html", b"x")], [], tmp_path / "served")
+        sync_site([Output("../escape.html", b"x")], [], tmp_path / "served")
     assert raised.value.diagnostics[0].format() == "../escape.html: error: refusing to write outside the output folder"
     assert not (tmp_path / "escape.html").exists()
 
@@ -67,7 +67,7 @@ def test_a_reader_never_sees_half_a_file(tmp_path: Path) -> None:
     """Pages are replaced by rename, so a reader racing the writer reads one whole version or the other."""
     folder = tmp_path / "served"
     versions = (b"a" * 3_000_000, b"b" * 1_000_000)
-    update_site([Output("big.html", versions[0])], [], folder)
+    sync_site([Output("big.html", versions[0])], [], folder)
     seen: set[bytes] = set()
     done = threading.Event()
 
@@ -79,7 +79,7 @@ def test_a_reader_never_sees_half_a_file(tmp_path: Path) -> None:
     reader.start()
     try:
         for i in range(40):
-            update_site([Output("big.html", versions[(i + 1) % 2])], [], folder)
+            sync_site([Output("big.html", versions[(i + 1) % 2])], [], folder)
     finally:
         done.set()
         reader.join()

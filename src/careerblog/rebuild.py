@@ -1,12 +1,12 @@
 """Rebuilding a site that is being served: the interface `serve` calls, and the full rebuild behind it.
 
-`careerblog serve` knows nothing of the pipeline. It is handed a `Rebuild`: a callable that takes the
+`careerblog serve` knows nothing of the pipeline. It is handed a `Rebuilder`: a callable that takes the
 source files that changed and brings the served folder up to date, returning a `RebuildResult`.
 
 The contract every implementation keeps (the full rebuild below, and an incremental one later):
 - `changed` holds absolute paths of source files created, modified or deleted since the last call;
   an empty set means "build everything" (the first build, or when the cause is unknown).
-- The rebuild owns the served folder: it writes it through `write.update_site` (or the same
+- The rebuild owns the served folder: it writes it through `write.sync_site` (or the same
   discipline), so each file is replaced by one atomic rename and a request never reads half a file.
 - User mistakes never raise: the result has `ok=False` and the diagnostics, and the folder keeps the
   last good site (a rebuild fails before writing, never half way through its own plan).
@@ -26,7 +26,7 @@ from typing import Protocol
 from careerblog.build import render_site
 from careerblog.config import BuildOptions, current_time
 from careerblog.diagnostics import BuildError, Diagnostic
-from careerblog.write import update_site
+from careerblog.write import sync_site
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +49,7 @@ class RebuildResult:
         return tuple(d for d in self.diagnostics if d.severity == "error")
 
 
-class Rebuild(Protocol):
+class Rebuilder(Protocol):
     """Brings the served folder up to date after `changed` source files changed (empty: everything)."""
 
     def __call__(self, changed: frozenset[Path]) -> RebuildResult: ...
@@ -57,7 +57,7 @@ class Rebuild(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class FullRebuild:
-    """A `Rebuild` that renders the whole site in memory, then replaces only the files whose bytes changed."""
+    """A `Rebuilder` that renders the whole site in memory, then replaces only the files whose bytes changed."""
 
     options: BuildOptions  # options.output is the served folder
     # "Now" moves on while the server runs: a post dated an hour ahead appears when its time comes.
@@ -67,7 +67,7 @@ class FullRebuild:
         started = time.perf_counter()
         try:
             rendered = render_site(replace(self.options, now=self.clock()))
-            update = update_site(rendered.outputs, rendered.site.static_files, self.options.output)
+            update = sync_site(rendered.outputs, rendered.site.static_files, self.options.output)
         except BuildError as exc:
             return RebuildResult(False, exc.diagnostics, seconds=time.perf_counter() - started)
         return RebuildResult(True, rendered.warnings, update.written, update.removed,

@@ -26,7 +26,7 @@ from typing import cast
 from urllib.parse import quote, unquote, urlsplit
 
 from careerblog.diagnostics import BuildError, Diagnostic
-from careerblog.rebuild import Rebuild, RebuildResult
+from careerblog.rebuild import Rebuilder, RebuildResult
 from careerblog.write import MANIFEST, TEMP_PREFIX
 
 SERVER_PREFIX = "/__careerblog__/"
@@ -239,7 +239,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 class DevServer:
     """Serves `folder` under `base_path` on `host:port`, and rebuilds it through `rebuild` on each change."""
 
-    def __init__(self, *, rebuild: Rebuild, folder: Path, base_path: str = "/", host: str = "127.0.0.1",
+    def __init__(self, *, rebuild: Rebuilder, folder: Path, base_path: str = "/", host: str = "127.0.0.1",
                  port: int = 0, livereload: bool = True, log: Callable[[str], None] = _ignore,
                  debug: bool = False) -> None:
         self.rebuild = rebuild
