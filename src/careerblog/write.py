@@ -240,4 +240,3 @@ def _swap(staging: Path, output: Path) -> None:
         shutil.rmtree(previous, ignore_errors=True)
     else:
         os.replace(staging, output)
-
