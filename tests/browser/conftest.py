@@ -109,13 +109,6 @@ def watched_page(browser: Browser) -> Iterator[tuple[Page, PageProblems]]:
     context.close()
 
 
-@pytest.fixture(scope="session")
-def screenshot_dir() -> Path:
-    folder = TEST_OUTPUT / "screenshots"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
 class DevServerProcess:
     """`careerblog serve` running as a user runs it, on a site made by `careerblog init`, with the real watcher."""
 
@@ -163,3 +156,10 @@ def dev_server(tmp_path: Path) -> Iterator[DevServerProcess]:
     server = DevServerProcess(root, tmp_path / "serve.log")
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def screenshot_dir() -> Path:
+    folder = TEST_OUTPUT / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
