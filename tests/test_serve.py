@@ -19,7 +19,7 @@ from careerblog.cli import main
 from careerblog.config import BuildOptions
 from careerblog.diagnostics import BuildError
 from careerblog.rebuild import FullRebuild, RebuildResult
-from careerblog.serve import DevServer, inject_script, request_segments
+from careerblog.serve import DevServer, host_allowed, inject_script, request_segments
 
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 POST = "content/posts/2024-01-02-hello.md"
@@ -45,9 +45,9 @@ class Response:
         return self.body.decode("utf-8", "replace")
 
 
-def raw_request(port: int, target: str, method: str = "GET") -> Response:
+def raw_request(port: int, target: str, method: str = "GET", host: str = "127.0.0.1") -> Response:
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
-        sock.sendall(f"{method} {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode("latin-1"))
+        sock.sendall(f"{method} {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode("latin-1"))
         data = b""
         while chunk := sock.recv(65536):
             data += chunk
@@ -121,7 +121,7 @@ def start(root: Path, folder: Path, *, livereload: bool = True, drafts: bool = T
     log: list[str] = []
     options = BuildOptions(root=root, output=folder, drafts=drafts, now=NOW)
     server = DevServer(rebuild=FullRebuild(options, clock=lambda: NOW), folder=folder, base_path="/blog/",
-                       livereload=livereload, log=log.append)
+                       livereload=livereload, log=log.append, root=root)
     server.start()
     server.apply(frozenset())
     return Served(root, folder, server, log)
@@ -293,6 +293,23 @@ def test_listens_on_loopback_by_default(served: Served) -> None:
         assert sock.getpeername() == ("127.0.0.1", served.port)
 
 
+@pytest.mark.parametrize(("header", "bound", "allowed"), [
+    ("127.0.0.1:8000", "127.0.0.1", True), ("localhost:8000", "127.0.0.1", True), ("[::1]:8000", "::1", True),
+    ("LOCALHOST", "localhost", True), ("evil.example:8000", "127.0.0.1", False),
+    ("127.0.0.1.evil.example", "127.0.0.1", False), (None, "127.0.0.1", False), ("evil.example", "0.0.0.0", True),
+])
+def test_host_header_check(header: str | None, bound: str, allowed: bool) -> None:
+    assert host_allowed(header, bound) is allowed
+
+
+def test_requests_for_another_host_name_are_refused(served: Served) -> None:
+    """DNS rebinding: a page on evil.example whose name now resolves to 127.0.0.1 cannot read drafts."""
+    response = raw_request(served.port, "/blog/posts/unfinished/", host="evil.example")
+    assert response.status == 403
+    assert b"Unfinished" not in response.body
+    assert raw_request(served.port, "/blog/posts/unfinished/", host=f"localhost:{served.port}").status == 200
+
+
 def test_served_under_the_base_path_with_redirects(served: Served) -> None:
     assert (served.get("/").status, served.get("/").headers["location"]) == (302, "/blog/")
     assert served.get("/blog").headers["location"] == "/blog/"
@@ -365,7 +382,7 @@ def test_editing_a_post_sends_reload_and_serves_the_new_content(served: Served) 
         assert generation_of(page) == state["generation"]
     finally:
         stream.close()
-    assert re.fullmatch(r"rebuilt in \d+\.\d\d s after .*content/posts/2024-01-02-hello\.md changed: "
+    assert re.fullmatch(r"rebuilt in \d+\.\d\d s after content/posts/2024-01-02-hello\.md changed: "
                         r"\d+ files? updated", served.log[-1])
 
 

@@ -137,7 +137,7 @@ def serve(root: Path | None, host: str, port: int, drafts: bool, future: bool, b
         options = BuildOptions(root=site_root, output=folder, base_url=base_url, drafts=drafts, future=future)
         server = DevServer(rebuild=FullRebuild(options), folder=folder, base_path=_base_path(site_root, base_url),
                            host=host, port=port, livereload=livereload, log=lambda line: click.echo(line, err=True),
-                           debug=debug)
+                           debug=debug, root=site_root)
         try:
             server.start()
             if server.is_public:

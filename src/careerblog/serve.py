@@ -88,10 +88,11 @@ def inject_script(page: bytes, tag: bytes) -> bytes:
     return page + tag if at < 0 else page[:at] + tag + page[at:]
 
 
-def describe_changes(changed: frozenset[Path], shown: int = 3) -> str:
+def describe_changes(changed: frozenset[Path], root: Path | None = None, shown: int = 3) -> str:
+    """The changed files, relative to the site root (or the current folder), for one log line."""
     names = []
     for path in sorted(changed):
-        relative = os.path.relpath(path)
+        relative = os.path.relpath(path, root)
         names.append(path.as_posix() if relative.startswith("..") else Path(relative).as_posix())
     text = ", ".join(names[:shown])
     if len(names) > shown:
@@ -101,6 +102,20 @@ def describe_changes(changed: frozenset[Path], shown: int = 3) -> str:
 
 def _ignore(_: str) -> None:
     pass
+
+
+def host_allowed(host_header: str | None, bound_host: str) -> bool:
+    """Whether a request's Host header names this machine when the server listens on loopback only.
+
+    A web page elsewhere can point its own domain name at 127.0.0.1 (DNS rebinding) and then read the
+    preview, drafts included; its requests carry that domain in Host, so they are refused.
+    """
+    if bound_host not in LOOPBACK_HOSTS:
+        return True
+    if not host_header:
+        return False
+    name = urlsplit("//" + host_header).hostname or ""
+    return name in ("127.0.0.1", "localhost", "::1")
 
 
 class _HTTPServer(http.server.ThreadingHTTPServer):
@@ -140,6 +155,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     def _respond(self, head: bool) -> None:
         app = self.app
+        if not host_allowed(self.headers.get("Host"), app.host):
+            self._send(403, "text/plain; charset=utf-8", b"careerblog serve answers requests for this machine only\n",
+                       head)
+            return
         path = self.path.split("?", 1)[0]
         if app.livereload and path == EVENTS_PATH and not head:
             self._stream_events()
@@ -241,9 +260,10 @@ class DevServer:
 
     def __init__(self, *, rebuild: Rebuilder, folder: Path, base_path: str = "/", host: str = "127.0.0.1",
                  port: int = 0, livereload: bool = True, log: Callable[[str], None] = _ignore,
-                 debug: bool = False) -> None:
+                 debug: bool = False, root: Path | None = None) -> None:
         self.rebuild = rebuild
         self.folder = folder
+        self.root = root  # the site's folder, only to name changed files in the log
         self.base_path = "/" + base_path.strip("/") + "/" if base_path.strip("/") else "/"
         self.host = host
         self.port = port
@@ -376,7 +396,7 @@ class DevServer:
             self._changed.notify_all()
 
     def _summary(self, changed: frozenset[Path], result: RebuildResult) -> str:
-        cause = f" after {describe_changes(changed)} changed" if changed else ""
+        cause = f" after {describe_changes(changed, self.root)} changed" if changed else ""
         verb = "rebuilt" if changed else "built"
         if not result.ok:
             count = len(result.errors)
