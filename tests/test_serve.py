@@ -451,6 +451,25 @@ def test_a_first_build_that_fails_still_starts_the_server(site_dir: Path, tmp_pa
         running.server.close()
 
 
+def test_the_server_follows_base_url(site_dir: Path, tmp_path: Path) -> None:
+    """serve guesses the base path before the first build (site.yml may be broken); builds correct it."""
+    write_site(site_dir, {**SITE, "content/site.yml": "title: T\nbase_url: [broken\n"})
+    log: list[str] = []
+    options = BuildOptions(root=site_dir, output=tmp_path / "served", now=NOW)
+    with DevServer(rebuild=FullRebuild(options, clock=lambda: NOW), folder=tmp_path / "served", log=log.append,
+                   root=site_dir) as server:
+        assert not server.apply(frozenset()).ok
+        assert server.base_path == "/"
+        port = server.address[1]
+        site_yml = site_dir / "content/site.yml"
+        site_yml.write_text('title: T\nbase_url: "https://example.org/blog/"\n')
+        assert server.apply(frozenset({site_yml})).ok
+        assert server.base_path == "/blog/"
+        assert log[-1] == f"base_url changed: now serving at http://127.0.0.1:{port}/blog/"
+        assert raw_request(port, "/blog/posts/hello/").status == 200
+        assert raw_request(port, "/").headers["location"] == "/blog/"
+
+
 def test_a_rebuild_that_crashes_does_not_stop_the_server(tmp_path: Path) -> None:
     calls: list[frozenset[Path]] = []
 

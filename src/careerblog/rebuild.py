@@ -12,6 +12,8 @@ The contract every implementation keeps (the full rebuild below, and an incremen
   last good site (a rebuild fails before writing, never half way through its own plan).
 - `written` and `removed` list the output paths, relative to the served folder with forward slashes,
   that changed; both empty means the served bytes are the same as before.
+- `base_path` is the path of the site's base_url after a good rebuild, so the server follows an edit
+  of base_url in site.yml.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ class RebuildResult:
     removed: tuple[str, ...] = ()  # output paths deleted
     seconds: float = 0.0
     notes: tuple[str, ...] = ()  # informational lines, such as posts skipped for a future date
+    base_path: str | None = None  # the path the built site expects to be served under ("/" or "/repo/")
 
     @property
     def changed_output(self) -> bool:
@@ -71,4 +74,4 @@ class FullRebuild:
         except BuildError as exc:
             return RebuildResult(False, exc.diagnostics, seconds=time.perf_counter() - started)
         return RebuildResult(True, rendered.warnings, update.written, update.removed,
-                             time.perf_counter() - started, rendered.notes)
+                             time.perf_counter() - started, rendered.notes, rendered.site.config.base_path)

@@ -104,6 +104,10 @@ def _ignore(_: str) -> None:
     pass
 
 
+def _normal_base(base_path: str) -> str:
+    return "/" + base_path.strip("/") + "/" if base_path.strip("/") else "/"
+
+
 def host_allowed(host_header: str | None, bound_host: str) -> bool:
     """Whether a request's Host header names this machine when the server listens on loopback only.
 
@@ -264,7 +268,7 @@ class DevServer:
         self.rebuild = rebuild
         self.folder = folder
         self.root = root  # the site's folder, only to name changed files in the log
-        self.base_path = "/" + base_path.strip("/") + "/" if base_path.strip("/") else "/"
+        self.base_path = _normal_base(base_path)
         self.host = host
         self.port = port
         self.livereload = livereload
@@ -366,8 +370,14 @@ class DevServer:
                     "careerblog", None, None, "error", f"internal error: {type(exc).__name__}: {exc}",
                     "run with --debug for the traceback, and please report it"),),
                     seconds=time.perf_counter() - started)
+            served_at = self.base_path
+            if result.ok and result.base_path is not None:
+                self.base_path = _normal_base(result.base_path)
+            moved = self.base_path != served_at
             self._publish(result)
             self.log(self._summary(changed, result))
+            if moved and self._httpd is not None:
+                self.log(f"base_url changed: now serving at {self.url}")
             for diagnostic in result.diagnostics:
                 self.log(diagnostic.format())
             for note in result.notes:
@@ -425,7 +435,7 @@ class DevServer:
             return None
         if real.is_dir():
             if segments and not slash:
-                return quote(self.base_path + "/".join(segments) + "/")
+                return self.base_path + "/".join(quote(part) for part in segments) + "/"
             try:
                 real = (real / "index.html").resolve(strict=True)
             except (OSError, RuntimeError):
