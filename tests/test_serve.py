@@ -161,7 +161,7 @@ def test_serve_flag_defaults() -> None:
 
 
 def _serve_once(args: list[str], site: Path, monkeypatch: pytest.MonkeyPatch,
-                fetch: str = "") -> tuple[int, str, str, list[Response]]:
+                fetch: str | None = None) -> tuple[int, str, str, list[Response]]:
     """Run `careerblog serve` through click until the first build is served; fetch one page from it."""
     fetched: list[Response] = []
     folders: list[Path] = []
@@ -170,7 +170,7 @@ def _serve_once(args: list[str], site: Path, monkeypatch: pytest.MonkeyPatch,
         folders.append(self.folder)
         assert (self.folder / "index.html").is_file()
         assert not self.folder.resolve().is_relative_to(site.resolve())
-        if fetch:
+        if fetch is not None:
             fetched.append(raw_request(self.address[1], self.base_path + fetch))
 
     monkeypatch.setattr(DevServer, "run", run_once)
@@ -196,6 +196,12 @@ def test_serve_command_builds_serves_and_shows_drafts_by_default(site_dir: Path,
     code, _, err, fetched = _serve_once(["--no-drafts"], site_dir, monkeypatch, fetch="posts/unfinished/")
     assert code == 0, err
     assert fetched[0].status == 404
+    assert b"livereload.js" in fetched[0].body  # the 404 page reloads too
+
+    code, _, err, fetched = _serve_once(["--livereload", "--no-livereload"], site_dir, monkeypatch, fetch="")
+    assert code == 0, err
+    assert fetched[0].status == 200
+    assert b"livereload.js" not in fetched[0].body  # the last of the pair wins
 
 
 def test_serve_warns_when_bound_beyond_this_machine(site_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
