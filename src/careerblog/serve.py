@@ -19,6 +19,7 @@ import socket
 import socketserver
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -363,8 +364,6 @@ class DevServer:
                 result = self.rebuild(changed)
             except Exception as exc:  # the server outlives a bug in a rebuild (P5)
                 if self.debug:
-                    import traceback
-
                     self.log(traceback.format_exc().rstrip())
                 result = RebuildResult(False, (Diagnostic(
                     "careerblog", None, None, "error", f"internal error: {type(exc).__name__}: {exc}",
