@@ -118,7 +118,7 @@ def test_a_cache_from_another_version_is_ignored(site: tuple[Path, dict[str, byt
         patch.setattr(cache_module, "__version__", "0.0.1-older")
         build(BuildOptions(root=root, output=tmp_path / "old", now=NOW))
         older = cache_file(root)
-        assert b"careerblog 0.0.1-older;" in older.read_bytes()[:300]
+        assert b"careerblog 0.0.1-older (" in older.read_bytes()[:300]
     # The older version's file, even under the current file name, is not read.
     current = ConvertedCache.load(root, "/").path
     older.rename(current)

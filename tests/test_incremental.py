@@ -190,11 +190,11 @@ def test_an_edit_rerenders_only_the_pages_that_show_the_post(site_dir: Path, tmp
     path = root / "content/posts/2024-01-03-three.md"
     _edit(path, "title: Three", "title: Three, retitled")
     result = builder.rebuild([path])
-    # Three's page, its two neighbours (they link it by title), the archive and tag pages listing it, home
-    # and the feed.
+    # Three's page, its two neighbours (they link it by title), the archive and tag pages listing it, home,
+    # the 404 page (it suggests recent posts) and the feed.
     assert set(result.written) == {
         "posts/three/index.html", "posts/two/index.html", "posts/four/index.html", "posts/page/2/index.html",
-        "tags/data/index.html", "tags/career/page/2/index.html", "index.html", "feed.xml",
+        "tags/data/index.html", "tags/career/page/2/index.html", "index.html", "404.html", "feed.xml",
     }
     assert result.rendered_pages < first.rendered_pages / 2
 
@@ -268,3 +268,30 @@ def test_ordered_map_keeps_order_and_reports_a_worker_failure(monkeypatch: pytes
 
     with pytest.raises(ValueError, match="item 45 is bad"):
         parallel.ordered_map(fail_late, list(range(50)), 3)
+
+
+def test_serve_rebuilder_reports_changes_and_errors_and_matches_a_cold_build(site_dir: Path, tmp_path: Path) -> None:
+    from careerblog.incremental import IncrementalRebuild
+
+    root = write_site(site_dir, FILES)
+    folder = tmp_path / "served"
+    folder.mkdir()  # serve hands over an empty temporary folder
+    rebuild = IncrementalRebuild(BuildOptions(root=root, output=folder, now=NOW, jobs=1), clock=lambda: NOW)
+    first = rebuild(frozenset())
+    assert first.ok and "posts/one/index.html" in first.written and first.base_path == "/blog/"
+    good = tree(folder)
+
+    path = root / "content/posts/2024-01-02-two.md"
+    original = path.read_text(encoding="utf-8")
+    path.write_text(original.replace("date: 2024-01-02", "date: soon"), encoding="utf-8")
+    failed = rebuild(frozenset({path}))
+    assert not failed.ok
+    assert [d.format().splitlines()[0] for d in failed.errors] == [
+        "content/posts/2024-01-02-two.md:3: error: 'date' is not a valid date: 'soon'"]
+    assert tree(folder) == good
+
+    path.write_text(original.replace("More text.", "Other text."), encoding="utf-8")
+    edited = rebuild(frozenset({path}))
+    assert edited.ok and edited.written == ("feed.xml", "posts/two/index.html")  # the feed has full content
+    assert tree(folder) == cold(root, tmp_path)
+    assert rebuild(frozenset()).changed_output is False  # a full rebuild of the same sources changes nothing

@@ -18,7 +18,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from careerblog import __version__
+from careerblog import __version__, fields, markup, shortcodes, urls
 from careerblog.markup import RENDER_SETTINGS, Converted, LinkRef
 from careerblog.shortcodes import ShortcodeCall, ShortcodeProblem
 from careerblog.write import CACHE_DIR
@@ -35,9 +35,18 @@ def _library_version(name: str) -> str:
         return "unknown"
 
 
+def _code_digest() -> str:
+    """A digest of the modules that turn Markdown into HTML, so that a changed converter (a development
+    checkout, a patched install) never reads entries an older one wrote, even under the same version."""
+    digest = hashlib.blake2b(digest_size=8)
+    for module in (markup, shortcodes, urls, fields):
+        digest.update(Path(module.__file__ or "").read_bytes())
+    return digest.hexdigest()
+
+
 def cache_settings(base_path: str) -> str:
     """Everything besides a document's body that decides its HTML."""
-    return (f"careerblog {__version__}; markdown {_library_version('markdown')}; "
+    return (f"careerblog {__version__} ({_code_digest()}); markdown {_library_version('markdown')}; "
             f"pygments {_library_version('pygments')}; {RENDER_SETTINGS}; base path {base_path}")
 
 

@@ -4,36 +4,83 @@ The build runs the same stages as `careerblog build` (build.render_site), handed
 stage consults: files whose size and modification time are unchanged are not read again, Markdown
 whose body is unchanged is not converted again, and a page whose inputs are unchanged keeps its last
 bytes. A page's inputs are its template, its `page` record, its context (the entries and tags it
-shows) and the site-wide values every page sees (settings, navigation, profile, templates), plus, for
-the few kinds that list the whole site, what they list (KIND_INPUTS). So an edited post re-renders
-its own page, its neighbours, the archive and tag pages it appears on, the tag index and home when it
-is listed there; feeds, the sitemap and other machine outputs are made again and compared byte for
-byte. Only files whose bytes changed are written.
+shows), the values every page sees (settings, navigation, profile; any template change re-renders
+all), and the parts of `site` its templates read (SiteReads: the tag index reads `site.tags`, a 404
+page listing recent posts reads `site.posts`). So an edited post re-renders its own page, its
+neighbours, the archive and tag pages it appears on and home when it is listed there; feeds, the
+sitemap and other machine outputs are made again and compared byte for byte. Only files whose bytes
+changed are written.
+
+Entries are compared as objects: make_entries hands back last build's Entry for an unchanged
+document. A template that reaches other posts through an entry's tags (`post.tags[0].posts`) is
+outside what is tracked; `careerblog build` is always exact.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.meta
 
 from careerblog.build import Rendered, render_site
 from careerblog.cache import ConvertedCache
-from careerblog.config import BuildOptions, SiteConfig
+from careerblog.config import BuildOptions, SiteConfig, current_time
+from careerblog.diagnostics import BuildError
 from careerblog.markup import MarkdownRenderer
 from careerblog.posts import DocumentMemo
+from careerblog.rebuild import RebuildResult
 from careerblog.render import EntryMemo, Output, PlannedPage
 from careerblog.site import Site, Tag
-from careerblog.write import CACHE_DIR, update_site, write_site
+from careerblog.write import CACHE_DIR, sync_site, update_site, write_site
 
-# Site-wide data that a page kind shows beyond its own context (the tag index lists every tag).
-KIND_INPUTS: dict[str, Callable[[Site], object]] = {
-    "tags": lambda site: site.tags,
-}
+EVERYTHING = "*"
+
+
+class SiteReads:
+    """Which attributes of `site` each template reads, itself or through what it extends, includes or imports.
+
+    Found from the templates' tokens (`site.posts`, `site.tags`...), so a theme's 404 page listing recent
+    posts, or a site's own sidebar, is re-rendered when they change. A `site` used any other way (passed
+    whole to a macro, subscripted) counts as reading everything, and so does an include by variable.
+    """
+
+    def __init__(self, env: jinja2.Environment) -> None:
+        self.env = env
+        self._reads: dict[str, frozenset[str]] = {}
+
+    def __call__(self, name: str) -> frozenset[str]:
+        known = self._reads.get(name)
+        if known is not None:
+            return known
+        self._reads[name] = frozenset()  # a template that includes itself ends here
+        try:
+            source = self.env.loader.get_source(self.env, name)[0] if self.env.loader else ""
+            tokens = [(kind, value) for _, kind, value in self.env.lex(source) if kind != "whitespace"]
+            referenced = list(jinja2.meta.find_referenced_templates(self.env.parse(source)))
+        except (jinja2.TemplateNotFound, jinja2.TemplateSyntaxError):
+            return frozenset()  # rendering reports it
+        reads: set[str] = set()
+        for i, (kind, value) in enumerate(tokens):
+            if kind != "name" or value != "site" or (i and tokens[i - 1] == ("operator", ".")):
+                continue
+            if i + 2 < len(tokens) and tokens[i + 1] == ("operator", ".") and tokens[i + 2][0] == "name":
+                reads.add(tokens[i + 2][1])
+            else:
+                reads.add(EVERYTHING)
+        for other in referenced:
+            if other is None:  # {% include some_variable %}: it could be any template
+                reads.add(EVERYTHING)
+            else:
+                reads |= self(other)
+        self._reads[name] = frozenset(reads)
+        return self._reads[name]
 
 
 def _key(value: Any) -> Any:
@@ -58,26 +105,40 @@ class PageMemo:
     def __init__(self) -> None:
         self._pages: dict[str, tuple[Any, Output]] = {}
         self._site_wide: Any = None
-        self._kind_inputs: dict[str, Any] = {}
+        self._reads: SiteReads | None = None
         self.templates_changed = True
         self.rendered = 0
 
-    def begin(self, site: Site, context: dict[str, Any]) -> None:
+    def begin(self, site: Site, context: dict[str, Any], env: jinja2.Environment) -> None:
         """Start a build: forget every page when what all pages see has changed."""
-        site_wide = (site.config, site.profile, context["nav"], site.has_career, site.has_projects,
-                     site.has_resume)
-        if self.templates_changed or site_wide != self._site_wide:
+        site_wide = (site.config, site.profile, context["nav"])
+        if self.templates_changed or site_wide != self._site_wide or self._reads is None or self._reads.env is not env:
             self._pages.clear()
+            self._reads = SiteReads(env)
         self._site_wide = site_wide
         self.templates_changed = False
-        self._kind_inputs = {kind: _key(inputs(site)) for kind, inputs in KIND_INPUTS.items()}
+        self._site = site
+        self._site_keys: dict[str, Any] = {}
         self._current: dict[str, Any] = {}
         self.rendered = 0
 
+    def _site_key(self, attribute: str) -> Any:
+        """What a template reading `site.<attribute>` can show, computed once per build."""
+        if attribute not in self._site_keys:
+            site = self._site
+            if attribute == EVERYTHING:
+                value: Any = tuple(_key(getattr(site, f.name)) for f in dataclasses.fields(site))
+            else:
+                value = _key(getattr(site, attribute, None))
+            self._site_keys[attribute] = value
+        return self._site_keys[attribute]
+
     def lookup(self, page: PlannedPage) -> Output | None:
         """The page's Output from the last build if it was made from the same inputs."""
+        assert self._reads is not None
+        reads = self._reads(page.template)
         key = self._current[page.url] = (page.template, page.info, _key(page.context),
-                                         self._kind_inputs.get(page.kind))
+                                         tuple((name, self._site_key(name)) for name in sorted(reads)))
         known = self._pages.get(page.url)
         if known is not None and known[0] == key:
             return known[1]
@@ -133,10 +194,15 @@ class IncrementalBuilder:
     BuildError and leaves the output folder and the builder's state as after the last good build.
     """
 
-    def __init__(self, options: BuildOptions) -> None:
+    def __init__(self, options: BuildOptions, *, in_place: bool = False) -> None:
         self.options = options
+        self.in_place = in_place  # the first build syncs the folder file by file (serve), not staged and swapped
         self._memo: BuildMemo | None = None
         self._files: dict[str, Output | Path] = {}
+
+    def reset(self) -> None:
+        """Forget the last build: the next rebuild builds everything (keeping the on-disk cache)."""
+        self._memo, self._files = None, {}
 
     def _templates_touched(self, changed: Iterable[Path]) -> bool:
         theme = (self.options.theme_dir or Path(__file__).parent / "theme").resolve()
@@ -175,7 +241,10 @@ class IncrementalBuilder:
         files.update((o.path, o) for o in rendered.outputs)
         written: tuple[str, ...]
         removed: tuple[str, ...] = ()
-        if first:
+        if first and self.in_place:
+            synced = sync_site(rendered.outputs, rendered.site.static_files, self.options.output)
+            written, removed = synced.written, synced.removed
+        elif first:
             write_site(rendered.outputs, rendered.site.static_files, self.options.output, root)
             written = tuple(sorted(files))
         else:
@@ -198,3 +267,28 @@ def _same_file(old: Output | Path | None, new: Output | Path, touched: set[Path]
     if isinstance(old, Path) and isinstance(new, Path):
         return old == new and new.resolve() not in touched
     return False
+
+
+@dataclass
+class IncrementalRebuild:
+    """The `Rebuilder` (rebuild.py) that `serve` is handed: an IncrementalBuilder writing the served folder in
+    place. An empty set of changes (the first build, or a cause unknown) builds everything afresh."""
+
+    options: BuildOptions  # options.output is the served folder
+    clock: Callable[[], dt.datetime] = current_time  # "now" moves on while the server runs
+    builder: IncrementalBuilder | None = None
+
+    def __call__(self, changed: frozenset[Path]) -> RebuildResult:
+        started = time.perf_counter()
+        if self.builder is None:
+            self.builder = IncrementalBuilder(self.options, in_place=True)
+        self.builder.options = replace(self.options, now=self.clock())
+        if not changed:
+            self.builder.reset()
+        try:
+            result = self.builder.rebuild(sorted(changed))
+        except BuildError as exc:
+            return RebuildResult(False, exc.diagnostics, seconds=time.perf_counter() - started)
+        rendered = result.rendered
+        return RebuildResult(True, rendered.warnings, result.written, result.removed, time.perf_counter() - started,
+                             rendered.notes, rendered.site.config.base_path)

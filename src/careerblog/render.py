@@ -391,7 +391,7 @@ def render_pages(site: Site, entries: dict[str, Entry], env: jinja2.Environment,
     kept: dict[int, Output] = {}
     todo = list(range(len(planned)))
     if memo is not None:
-        memo.begin(site, context)
+        memo.begin(site, context, env)
         todo = []
         for index, page in enumerate(planned):
             output = memo.lookup(page)
