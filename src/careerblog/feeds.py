@@ -127,17 +127,27 @@ def _page_lastmod(site: Site, page: PlannedPage, documents: dict[str, Post | Pag
 
 def sitemap(site: Site, pages: Iterable[PlannedPage]) -> bytes:
     """Every indexable page with its absolute URL and, where the content dates it, its last change."""
-    root = ET.Element("urlset", {"xmlns": SITEMAP_NS})
+    # Written as text rather than through ElementTree: at 5,000 posts the tree cost a third of a serve
+    # rebuild. The bytes are those ElementTree's indent and tostring gave (tests/test_feeds.py).
     documents = {item.source: item for item in site.documents}
+    lines = ['<?xml version="1.0" encoding="utf-8"?>', f'<urlset xmlns="{SITEMAP_NS}">']
     for page in pages:
         if page.info.noindex:
             continue
-        url = _sub(root, "url")
-        _sub(url, "loc", _absolute(site, page.url))
+        lines.append(f"  <url>\n    <loc>{_xml_text(_absolute(site, page.url))}</loc>")
         lastmod = _page_lastmod(site, page, documents)
         if lastmod is not None:
-            _sub(url, "lastmod", _iso(lastmod))
-    return _serialize(root)
+            lines.append(f"    <lastmod>{_iso(lastmod)}</lastmod>")
+        lines.append("  </url>")
+    if len(lines) == 2:
+        return f'<?xml version="1.0" encoding="utf-8"?>\n<urlset xmlns="{SITEMAP_NS}" />\n'.encode()
+    lines.append("</urlset>")
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _xml_text(value: str) -> str:
+    """Text as ElementTree escapes it in an element's content."""
+    return _text(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def robots(site: Site) -> str:

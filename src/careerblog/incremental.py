@@ -91,12 +91,17 @@ def _key(value: Any) -> Any:
     """
     kind = type(value)  # exact types: this runs for every value of every page's context
     if kind is list or kind is tuple:
+        if _MAPPED.isdisjoint({type(item) for item in value}):
+            return tuple(value)  # a list of entries, the common case: compared item by item as they are
         return tuple([_key(item) for item in value])
     if kind is dict:
         return tuple([(name, _key(item)) for name, item in value.items()])
     if kind is Tag:  # a tag's posts are shown through the entries in the context
         return (value.name, value.slug, len(value.posts))
     return value
+
+
+_MAPPED = frozenset({list, tuple, dict, Tag})
 
 
 class PageMemo:
