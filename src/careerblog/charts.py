@@ -132,7 +132,7 @@ def _skills_evolution(skills: Skills) -> Chart:
         460, yaxis=_level_axis(scale),
         xaxis={"title": {"text": "Year"}, "automargin": True, "dtick": 1, "tickformat": "d", "fixedrange": True,
                "range": [years[0] - 0.3, years[-1] + 0.3]},
-        legend={"traceorder": "grouped", "groupclick": "toggleitem"},
+        showlegend=True, legend={"traceorder": "grouped", "groupclick": "toggleitem"},
     ))
     for index, skill in enumerate(ordered):
         given = dict(skill.levels)
@@ -205,7 +205,7 @@ def _knowledge_areas(profile: Profile, skills: Skills) -> Chart:
         440, barmode="group", bargap=0.25, bargroupgap=0.05, yaxis=_level_axis(scale),
         xaxis={"type": "category", "automargin": True, "categoryorder": "array", "categoryarray": names,
                "fixedrange": True},
-        legend={"title": {"text": "Year · role"}},
+        showlegend=True, legend={"title": {"text": "Year · role"}},
     ))
     for index, year in enumerate(years):
         levels = [_number(dict(a.levels)[year]) if year in dict(a.levels) else None for a in areas]
