@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -12,7 +13,17 @@ import pytest
 from sitefiles import REPO, write_site
 
 from careerblog.build import build
-from careerblog.charts import CHART_IDS, Chart, Charts, build_charts, period_label, plot_text
+from careerblog.charts import (
+    BASIC_TRACES,
+    CHART_IDS,
+    Chart,
+    Charts,
+    build_charts,
+    bundle_version,
+    period_label,
+    plot_text,
+    plotly_bundle,
+)
 from careerblog.config import BuildOptions
 from careerblog.diagnostics import BuildError, Diagnostics
 from careerblog.profile import Profile, load_profile
@@ -329,3 +340,29 @@ def test_two_builds_of_the_demo_with_charts_are_byte_identical(tmp_path: Path) -
     assert outputs[0] == outputs[1]
     assert any(path.startswith("js/plotly-") for path in outputs[0])
     assert outputs[0]["career/index.html"].count(b'<figure class="chart"') == 3
+
+
+# --- which plotly.js ---------------------------------------------------------------------------------------------
+
+def test_bundle_version_reads_the_licence_header() -> None:
+    assert bundle_version(b"/**\n* plotly.js v4.1.1\n* Copyright\n*/") == "4.1.1"
+    assert bundle_version(b"/**\n* plotly.js (basic - minified) v4.1.1\n*/") == "4.1.1"
+    assert bundle_version(b"console.log(1)") == ""
+
+
+def test_the_partial_bundle_is_served_only_at_the_installed_version(tmp_path: Path) -> None:
+    full, partial = tmp_path / "plotly.min.js", tmp_path / "plotly-basic.min.js"
+    full.write_bytes(b"/**\n* plotly.js v4.1.1\n*/ full")
+    partial.write_bytes(b"/**\n* plotly.js (basic - minified) v4.1.1\n*/ basic")
+    chosen = plotly_bundle(full, partial)
+    assert chosen.content.endswith(b"basic")
+    assert chosen.path == f"js/plotly-{hashlib.sha256(chosen.content).hexdigest()[:8]}.min.js"
+    partial.write_bytes(b"/**\n* plotly.js (basic - minified) v4.0.0\n*/ basic")
+    assert plotly_bundle(full, partial).content.endswith(b"full")
+    assert plotly_bundle(full, tmp_path / "missing.js").content.endswith(b"full")
+
+
+def test_every_figure_draws_with_the_partial_bundle(tmp_path: Path) -> None:
+    charts = build_charts(load_profile(REPO, Diagnostics()), NOW)
+    assert len(charts.charts) == 3
+    assert {t["type"] for c in charts.charts for t in figure(c)["data"]} <= BASIC_TRACES

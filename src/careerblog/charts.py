@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,10 @@ TITLES = MappingProxyType({
 })
 SKILLS_FILE = "content/data/skills.yml"
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+# plotly.js's "basic" bundle (scatter, bar, pie: all these charts draw), a quarter of the full one's size;
+# refreshed by tools/vendor-plotly-basic.sh.
+PLOTLY_BASIC = Path(__file__).parent / "vendor" / "plotly-basic.min.js"
+BASIC_TRACES = frozenset({"scatter", "bar", "pie"})
 # Mid-tone colours that read on a light and on a dark background alike; the page's colour scheme
 # changes only text, grid and hover colours (static/js/charts.js).
 PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#59a14f", "#b07aa1", "#edc948", "#76b7b2", "#ff9da7",
@@ -311,9 +316,20 @@ def build_charts(profile: Profile, now: dt.datetime) -> Charts:
     return Charts(tuple(charts), MappingProxyType(missing))
 
 
-def plotly_bundle() -> Output:
-    """plotly.js from the installed plotly package, so library and figure JSON match, under a content hash."""
-    content = PLOTLY_JS.read_bytes()
+def bundle_version(script: bytes) -> str:
+    """The plotly.js version in a bundle's licence header ("plotly.js (basic - minified) v4.1.1")."""
+    match = re.search(rb"plotly\.js(?: \([^)]*\))? v(\d+\.\d+\.\d+)", script[:400])
+    return match.group(1).decode() if match else ""
+
+
+def plotly_bundle(full: Path = PLOTLY_JS, partial: Path = PLOTLY_BASIC) -> Output:
+    """The plotly.js a site serves, under a content hash: the partial bundle when it is the version of the
+    installed plotly package (so library and figure JSON match), else the package's own full bundle."""
+    with full.open("rb") as file:
+        version = bundle_version(file.read(400))
+    content = partial.read_bytes() if partial.is_file() else b""
+    if not content or not version or bundle_version(content) != version:
+        content = full.read_bytes()
     return Output(f"js/plotly-{hashlib.sha256(content).hexdigest()[:8]}.min.js", content)
 
 
