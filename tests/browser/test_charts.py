@@ -123,17 +123,16 @@ def test_every_demo_page_loads_cleanly_and_only_chart_pages_load_plotly(browser:
     assert "career/index.html" in pages
     with_charts = []
     context = browser.new_context()
-    page = context.new_page()
-    errors: list[str] = []
-    requested: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("requestfailed", lambda r: errors.append(f"failed {r.url}"))
-    page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
-    page.on("request", lambda r: requested.append(r.url))
     for relative in pages:
-        errors.clear()
-        requested.clear()
+        # A page of its own per URL, so no late event of the previous page is counted against this one.
+        page = context.new_page()
+        errors: list[str] = []
+        requested: list[str] = []
+        page.on("console", lambda m, errors=errors: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
+        page.on("requestfailed", lambda r, errors=errors: errors.append(f"failed {r.url}: {r.failure}"))
+        page.on("response", lambda r, errors=errors: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+        page.on("request", lambda r, requested=requested: requested.append(r.url))
         page.goto(demo_url + relative[: -len("index.html")], wait_until="load")
         names = page.locator("figure.chart").evaluate_all("els => els.map(e => e.dataset.chart)")
         for name in names:
@@ -142,9 +141,10 @@ def test_every_demo_page_loads_cleanly_and_only_chart_pages_load_plotly(browser:
         page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
         page.wait_for_timeout(50)
         assert errors == [], relative
-        assert any("plotly" in url for url in requested) == bool(names), relative
+        assert any("plotly" in url for url in requested) == bool(names), (relative, requested)
         if names:
             with_charts.append(relative)
+        page.close()
     context.close()
     assert with_charts == ["career/index.html", "posts/from-data-engineer-to-ml-cloud-engineer/index.html"]
 
@@ -190,3 +190,17 @@ def test_markup_in_data_shows_as_text_in_the_drawn_chart(tmp_path: Path, browser
     assert page.locator("figure.chart tbody th").first.text_content() == EVIL
     assert errors == []
     page.close()
+
+
+def test_axe_finds_nothing_wrong_in_the_drawn_charts(watched_page: tuple[Page, PageProblems], demo_url: str) -> None:
+    page, _ = watched_page
+    axe = REPO / "tools" / "node_modules" / "axe-core" / "axe.min.js"
+    assert axe.is_file(), "axe-core is missing: run `make test` (tools/ensure-browser.sh)"
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        page.goto(demo_url + "career/")
+        draw_all(page)
+        page.add_script_tag(path=str(axe))
+        found = page.evaluate("axe.run({include: [['figure.chart']]}, {resultTypes: ['violations']})"
+                              ".then(r => r.violations.map(v => v.id + ': ' + v.nodes.map(n => n.target).join(' ')))")
+        assert found == [], scheme
