@@ -366,3 +366,24 @@ def test_every_figure_draws_with_the_partial_bundle(tmp_path: Path) -> None:
     charts = build_charts(load_profile(REPO, Diagnostics()), NOW)
     assert len(charts.charts) == 3
     assert {t["type"] for c in charts.charts for t in figure(c)["data"]} <= BASIC_TRACES
+
+
+def test_chart_function_places_a_figure_from_any_template(tmp_path: Path) -> None:
+    out = built(tmp_path, {"content/data/skills.yml": SKILLS,
+                           "templates/page.html": '{% extends "base.html" %}{% block main %}'
+                                                  '{{ chart("knowledge-areas") }}{% endblock %}',
+                           "content/pages/growth.md": "---\ntitle: Growth\n---\nText.\n"})
+    html = (out / "growth/index.html").read_text(encoding="utf-8")
+    assert re.findall(r'<figure class="chart" data-chart="([a-z-]+)"', html) == ["knowledge-areas"]
+    assert 'data-plotly-src="/js/plotly-' in html
+
+
+def test_unknown_chart_in_a_template_names_the_template_line(tmp_path: Path) -> None:
+    write_site(tmp_path, {"content/data/skills.yml": SKILLS,
+                          "templates/page.html": '{% extends "base.html" %}{% block main %}\n'
+                                                 '{{ chart("radar") }}{% endblock %}',
+                          "content/pages/growth.md": "---\ntitle: Growth\n---\nText.\n"})
+    with pytest.raises(BuildError) as exc:
+        build(BuildOptions(root=tmp_path, output=tmp_path / "out", now=NOW))
+    assert messages(exc)[0].startswith("templates/page.html:2: error: ShortcodeArgumentError: unknown chart 'radar' "
+                                       "(rendering /growth/ from content/pages/growth.md)")

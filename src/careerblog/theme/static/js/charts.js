@@ -71,8 +71,15 @@ async function draw(figure) {
   const target = figure.querySelector(".chart-plot");
   applyTo(spec.layout, colours(figure));
   if (target.clientWidth < 560) {
-    // Narrow screens: the legend goes under the plot so the plot keeps its width.
-    spec.layout.legend = Object.assign({}, spec.layout.legend, { orientation: "h", y: -0.2, yanchor: "top" });
+    // Narrow screens: the legend goes under the plot so the plot keeps its width, and the figure grows
+    // by about the legend's height (two items a row, group titles on rows of their own).
+    const groups = new Set(spec.data.map((trace) => trace.legendgroup).filter(Boolean)).size;
+    const grow = 24 * (Math.ceil(spec.data.length / 2) + groups) + 40;
+    spec.layout.height += grow;
+    target.style.height = spec.layout.height + "px";
+    for (const axis of ["xaxis", "yaxis"]) if (spec.layout[axis]) delete spec.layout[axis].title;
+    spec.layout.legend = Object.assign({}, spec.layout.legend,
+      { orientation: "h", x: 0, xanchor: "left", y: -0.1, yanchor: "top", yref: "paper" });
   }
   try {
     const Plotly = await loadPlotly(figure.dataset.plotlySrc);
