@@ -9,10 +9,12 @@ from pathlib import Path
 from careerblog.charts import build_charts, chart_function, plotly_bundle
 from careerblog.config import BuildOptions, load_config
 from careerblog.diagnostics import BuildError, Diagnostic, Diagnostics
+from careerblog.feeds import render_feeds
 from careerblog.markup import convert_documents, highlight_stylesheet
 from careerblog.posts import load_posts
 from careerblog.profile import load_profile
 from careerblog.render import Output, check_document_links, make_entries, render_pages
+from careerblog.resume_json import render_resume_json
 from careerblog.site import Site, assemble_site
 from careerblog.templating import THEME_DIR, make_environment
 from careerblog.write import write_site
@@ -63,6 +65,7 @@ def render_site(options: BuildOptions) -> Rendered:
     if plotly_js and any(plotly_js.path.encode() in page.content for page in outputs):
         outputs.append(plotly_js)  # only a site with a page that holds a chart ships plotly.js
     check_document_links(site, documents, planned, diags)
+    outputs += [*render_feeds(site, entries), *render_resume_json(site)]  # feed, sitemap, robots, resume.json
     diags.raise_if_errors()
     if not any(f.path == HIGHLIGHT_CSS for f in site.static_files):
         outputs.append(Output(HIGHLIGHT_CSS, highlight_stylesheet().encode("utf-8")))
