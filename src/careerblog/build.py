@@ -57,7 +57,7 @@ def render_site(options: BuildOptions) -> Rendered:
 
     documents = convert_documents(site.documents, config.base_path)
     env = make_environment(root, config, theme)
-    charts = build_charts(profile, options.now)
+    charts = build_charts(profile)
     plotly_js = plotly_bundle() if charts.charts else None
     env.globals.update(charts=charts, chart=chart_function(charts, env, plotly_js.path if plotly_js else ""))
     entries = make_entries(site, documents, env, root, diags)

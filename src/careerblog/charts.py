@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import re
@@ -247,7 +246,7 @@ def _month(date: PartialDate | None, present: str = "now") -> str:
     return date.start().strftime("%Y-%m") if date.month else str(date.year)
 
 
-def _technology_adoption(skills: Skills, now: dt.date) -> Chart:
+def _technology_adoption(skills: Skills) -> Chart:
     technologies = sorted(skills.technologies, key=lambda t: t.adopted.sort_value())
     order = _categories(skills, (t.category for t in technologies))
     technologies.sort(key=lambda t: order.index(t.category))  # stable: by category, then by adoption
@@ -260,11 +259,15 @@ def _technology_adoption(skills: Skills, now: dt.date) -> Chart:
     ))
     for index, category in enumerate(order):
         members = [t for t in technologies if t.category == category]
-        ends = [t.retired.start() if t.retired else max(now, t.adopted.start()) for t in members]
+        # A technology still in use runs to the visitor's today: js/charts.js lengthens the bars listed in
+        # meta.until_today, so the built bytes never depend on the time of the build (a feed holding the
+        # chart stays byte-identical) and an old build still draws up to date.
+        ongoing = [i for i, t in enumerate(members) if t.retired is None]
         figure.add_trace(go.Bar(
             orientation="h", name=plot_text(category), y=[plot_text(t.name) for t in members],
             base=[t.adopted.start().isoformat() for t in members],
-            x=[(end - t.adopted.start()).days * _MS_PER_DAY for t, end in zip(members, ends, strict=True)],
+            x=[(t.retired.start() - t.adopted.start()).days * _MS_PER_DAY if t.retired else None for t in members],
+            meta={"until_today": ongoing},
             customdata=[[_month(t.adopted), _month(t.retired, "now")] for t in members],
             marker={"color": PALETTE[index % len(PALETTE)]}, uid=f"category-{index}",
             hovertemplate="%{y}: %{customdata[0]} to %{customdata[1]}<extra>%{fullData.name}</extra>",
@@ -293,8 +296,8 @@ def _config() -> dict[str, Any]:
     return {"displayModeBar": False, "responsive": True, "scrollZoom": False, "doubleClick": False}
 
 
-def build_charts(profile: Profile, now: dt.datetime) -> Charts:
-    """Every chart the profile has data for; `now` ends the bars of technologies still in use."""
+def build_charts(profile: Profile) -> Charts:
+    """Every chart the profile has data for, and for each of the others the reason it has none."""
     skills = profile.skills
     if skills is None:
         why = f"there is no {SKILLS_FILE}"
@@ -310,7 +313,7 @@ def build_charts(profile: Profile, now: dt.datetime) -> Charts:
     else:
         missing["knowledge-areas"] = f"{SKILLS_FILE} lists no knowledge_areas with levels"
     if skills.technologies:
-        charts.append(_technology_adoption(skills, now.date()))
+        charts.append(_technology_adoption(skills))
     else:
         missing["technology-adoption"] = f"{SKILLS_FILE} lists no technologies"
     return Charts(tuple(charts), MappingProxyType(missing))

@@ -69,6 +69,12 @@ def test_career_charts_draw_lazily_from_the_sites_own_plotly(watched_page: tuple
         assert state["traces"] == count, name
         assert state["svgTraces"] == count, name
         assert page.locator(f"figure[data-chart='{name}'] svg.main-svg").first.is_visible()
+    # Bars of technologies still in use run to the visitor's today.
+    ends = page.evaluate("""() => {
+        const gd = document.querySelector("figure[data-chart='technology-adoption'] .chart-plot");
+        return gd.data.flatMap(t => t.meta.until_today.map(i => Date.parse(t.base[i]) + t.x[i] - Date.now()));
+    }""")
+    assert ends and all(abs(end) < 86_400_000 for end in ends)
     assert problems.console_errors == []
     assert problems.failed_requests == []
 

@@ -66,8 +66,19 @@ function applyTo(layout, update) {
   }
 }
 
+// Timeline bars of what is still in use end today, for whoever looks (the build leaves them open).
+function extendToToday(spec) {
+  const today = Date.now();
+  for (const trace of spec.data) {
+    for (const i of (trace.meta && trace.meta.until_today) || []) {
+      trace.x[i] = Math.max(0, today - Date.parse(trace.base[i]));
+    }
+  }
+}
+
 async function draw(figure) {
   const spec = JSON.parse(figure.querySelector("script.chart-figure").textContent);
+  extendToToday(spec);
   const target = figure.querySelector(".chart-plot");
   applyTo(spec.layout, colours(figure));
   if (target.clientWidth < 560) {
