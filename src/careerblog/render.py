@@ -16,11 +16,10 @@ from careerblog import urls
 from careerblog.config import NavItem
 from careerblog.diagnostics import Diagnostics
 from careerblog.markup import Converted
-from careerblog.metadata import page_metadata
 from careerblog.posts import Page, Post
 from careerblog.shortcodes import expand_shortcodes
 from careerblog.site import Site, Tag
-from careerblog.templating import template_error, template_origin
+from careerblog.templating import template_error
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +198,8 @@ def plan_pages(site: Site, entries: dict[str, Entry]) -> Iterator[PlannedPage]:
 
 def base_context(site: Site) -> dict[str, Any]:
     """What every template and shortcode sees: the documented context of the README."""
+    from careerblog.metadata import page_metadata  # metadata builds on this module's records
+
     return {
         "site": site,
         "config": site.config,
@@ -206,6 +207,7 @@ def base_context(site: Site) -> dict[str, Any]:
         "person": site.profile.person,
         "nav": site.config.nav if site.config.nav is not None else default_nav(site),
         "fail": fail,
+        "page_meta": page_metadata,
     }
 
 
@@ -329,11 +331,9 @@ def render_pages(site: Site, entries: dict[str, Entry], env: jinja2.Environment,
             diags.add(template_error(exc, root, doing))
             continue
         try:
-            html = template.render({**context, **page.context, "page": page.info,
-                                    "meta": page_metadata(site, page.info, page.context.get("post"))})
+            html = template.render({**context, **page.context, "page": page.info})
         except Exception as exc:  # any template failure becomes a located message
             diags.add(template_error(exc, root, doing))
             continue
-        source = page.info.source or template_origin(env, page.template, root)  # generated pages: the template
-        outputs.append(Output(urls.output_path(page.url), html.encode("utf-8"), source))
+        outputs.append(Output(urls.output_path(page.url), html.encode("utf-8"), page.info.source))
     return outputs, planned
