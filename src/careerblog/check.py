@@ -29,6 +29,8 @@ LINK_ATTRIBUTES: Mapping[str, tuple[str, ...]] = {
 }
 # Link relations that name a host to talk to, not a document.
 _NOT_DOCUMENTS = ("preconnect", "dns-prefetch")
+# Metadata that holds a URL of this site (link previews fetch them).
+_URL_METAS = ("og:url", "og:image", "twitter:image")
 _SKIPPED_SCHEMES = ("mailto", "tel", "javascript", "data", "about", "blob", "sms")
 USER_AGENT = "careerblog-link-check"
 
@@ -75,6 +77,8 @@ class _PageParser(HTMLParser):
             self.ids.add(values["name"])
         if tag == "link" and set(values.get("rel", "").lower().split()) & set(_NOT_DOCUMENTS):
             return
+        if tag == "meta" and (values.get("property") or values.get("name")) in _URL_METAS:
+            self.links.append(Link(values.get("content", "").strip(), line))
         for name in LINK_ATTRIBUTES.get(tag, ()):
             if name not in values:
                 continue
