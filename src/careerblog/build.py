@@ -59,10 +59,10 @@ def render_site(options: BuildOptions) -> Rendered:
     entries = make_entries(site, documents, env, root, diags)
     outputs, planned = render_pages(site, entries, env, root, diags)
     check_document_links(site, documents, planned, diags)
+    outputs += [*render_feeds(site, entries), *render_resume_json(site)]  # feed, sitemap, robots, resume.json
     diags.raise_if_errors()
     if not any(f.path == HIGHLIGHT_CSS for f in site.static_files):
         outputs.append(Output(HIGHLIGHT_CSS, highlight_stylesheet().encode("utf-8")))
-    outputs += [*render_feeds(site, entries), *render_resume_json(site)]  # feed, sitemap, robots, resume.json
 
     warnings = tuple(d for d in diags.items if d.severity == "warning")
     if options.strict and warnings:

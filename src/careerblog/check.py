@@ -373,10 +373,12 @@ def _page_sources(rendered: Rendered, root: Path, theme_dir: Path | None = None)
     found: dict[str, tuple[str, Path]] = {}
     theme = (theme_dir or THEME_DIR) / "templates"
     for output in rendered.outputs:
-        if output.source:
+        if output.source.startswith("careerblog/theme/"):  # a generated page, named by the theme template
+            found[output.path] = (output.source, theme.parent / output.source[len("careerblog/theme/"):])
+        elif output.source:
             found[output.path] = (output.source, root / output.source)
         elif output.path.endswith(".html"):
-            # A generated page (home, archive, tags...): its links are written in its kind's template.
+            # A generated page without a named source: its links are written in its kind's template.
             name = KINDS[_generated_kind(output.path)].template
             site_file = root / "templates" / name
             found[output.path] = ((f"templates/{name}", site_file) if site_file.is_file()

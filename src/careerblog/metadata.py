@@ -13,7 +13,7 @@ from markupsafe import Markup
 from careerblog import urls
 from careerblog.posts import Post
 
-if TYPE_CHECKING:  # render.py hands this module's function to templates
+if TYPE_CHECKING:  # render.py imports this module to fill `meta`
     from careerblog.render import Entry, PageInfo
     from careerblog.site import Site
 
@@ -118,7 +118,7 @@ def _absolute(site: Site) -> Callable[[str], str]:
 def page_metadata(site: Site, info: PageInfo, entry: Entry | None = None) -> PageMeta:
     """Everything <head> says about one page to search engines and link previews; `entry` is a post's.
 
-    Templates call it as `page_meta(site, page, post)` (see _meta.html).
+    render_pages passes the result to every page template as `meta` (printed by _meta.html).
     """
     config = site.config
     absolute = _absolute(site)
