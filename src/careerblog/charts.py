@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 from markupsafe import Markup
 
 from careerblog.fields import PartialDate
-from careerblog.profile import Profile, Scale, Skills
+from careerblog.profile import Profile, Scale, Skill, Skills
 from careerblog.render import Output, ShortcodeArgumentError
 
 CHART_IDS = ("skills-evolution", "knowledge-areas", "technology-adoption")
@@ -157,7 +157,7 @@ def _skills_evolution(skills: Skills) -> Chart:
                  figure_json(figure, _config()), len(ordered), 460)
 
 
-def _skills_summary(skills: Skills, ordered: list[Any], years: list[int]) -> tuple[str, ...]:
+def _skills_summary(skills: Skills, ordered: list[Skill], years: list[int]) -> tuple[str, ...]:
     scale = skills.scale
     plural = "s" if len(ordered) != 1 else ""
     top_label = f" ({scale.label(scale.minimum)}) to {scale.maximum} ({scale.label(scale.maximum)})" \
@@ -165,7 +165,7 @@ def _skills_summary(skills: Skills, ordered: list[Any], years: list[int]) -> tup
     sentences = [f"{len(ordered)} skill{plural} rated from {years[0]} to {years[-1]}, "
                  f"on a scale of {scale.minimum}{top_label}."]
 
-    def growth(skill: Any) -> tuple[float, int, int]:
+    def growth(skill: Skill) -> tuple[float, int, int]:
         first_year, first = skill.levels[0]
         peak_year, peak = max(skill.levels, key=lambda item: (item[1], -item[0]))
         return peak - first, first_year, peak_year
