@@ -132,7 +132,7 @@ def test_data_pages(built: tuple[BuildResult, Path]) -> None:
     out = built[1]
     assert "Warehouse Migration" in page(out, "projects")
     assert "<h1>Ada Fixture</h1>" in page(out, "resume")
-    assert '<figure class="chart" id="chart-skills-evolution">' in page(out, "career")
+    assert '<figure class="chart" data-chart="skills-evolution"' in page(out, "career")
     assert "<h1>Ada Fixture</h1>" not in page(out, "")  # the home hero names the person once, in its own h1
     assert '<h1 id="hero-name">Ada Fixture</h1>' in page(out, "")
 

@@ -144,7 +144,7 @@ def test_a_site_shortcode_is_found_and_listed(site_dir: Path) -> None:
 
 def test_a_shortcode_can_fail_with_a_message_at_its_line(site_dir: Path) -> None:
     assert errors(site_dir, {POST: post("A", "x\n\n{{< chart skills-growth >}}\n")}) == [
-        "content/posts/2024-01-01-a.md:6: error: unknown chart skills-growth\n"
+        "content/posts/2024-01-01-a.md:6: error: unknown chart 'skills-growth'\n"
         "  hint: charts: skills-evolution, knowledge-areas, technology-adoption"]
 
 
