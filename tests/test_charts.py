@@ -255,6 +255,16 @@ def test_unknown_chart_name_is_an_error_naming_the_post_and_line(tmp_path: Path)
         "  hint: charts: skills-evolution, knowledge-areas, technology-adoption"]
 
 
+def test_unknown_chart_in_a_site_template_names_the_template_line_without_python_names(tmp_path: Path) -> None:
+    write_site(tmp_path, {"content/data/skills.yml": SKILLS,
+                          "templates/tags.html": "<p>before</p>\n{{ chart('skils') }}\n"})
+    with pytest.raises(BuildError) as exc:
+        build(BuildOptions(root=tmp_path, output=tmp_path / "out", now=NOW))
+    assert messages(exc) == [
+        "templates/tags.html:2: error: unknown chart 'skils' (rendering /tags/)\n"
+        "  hint: charts: skills-evolution, knowledge-areas, technology-adoption"]
+
+
 def test_chart_with_no_data_in_a_post_is_a_located_error(tmp_path: Path) -> None:
     write_site(tmp_path, {"content/posts/2024-05-01-growth.md": POST % "knowledge-areas"})
     with pytest.raises(BuildError) as exc:
