@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from careerblog.cache import ConvertedCache
+from careerblog.charts import build_charts, chart_function, plotly_bundle
 from careerblog.config import BuildOptions, load_config
 from careerblog.diagnostics import BuildError, Diagnostic, Diagnostics
 from careerblog.feeds import render_feeds
@@ -75,10 +76,15 @@ def render_site(options: BuildOptions, memo: BuildMemo | None = None) -> Rendere
         documents = convert_documents(site.documents, config.base_path, memo.converted_for(config, options), jobs,
                                       memo.renderers)
         env = memo.environment_for(config, lambda: make_environment(root, config, theme))
+    charts = build_charts(profile)
+    plotly_js = plotly_bundle() if charts.charts else None
+    env.globals.update(charts=charts, chart=chart_function(charts, env, plotly_js.path if plotly_js else ""))
     entries = make_entries(site, documents, env, root, diags, memo.entries if memo else None)
     if memo is None:  # the entries hold the HTML now; keep only what link checking reads (5,000 posts: 30 MB)
         documents = {source: replace(doc, html="", summary_html="", toc_html="") for source, doc in documents.items()}
     outputs, planned = render_pages(site, entries, env, root, diags, jobs, memo.pages if memo else None)
+    if plotly_js and any(plotly_js.path.encode() in page.content for page in outputs):
+        outputs.append(plotly_js)  # only a site with a page that holds a chart ships plotly.js
     check_document_links(site, documents, (page.url for page in planned), diags)
     outputs += [*render_feeds(site, entries), *render_resume_json(site)]  # feed, sitemap, robots, resume.json
     diags.raise_if_errors()

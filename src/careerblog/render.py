@@ -21,7 +21,7 @@ from careerblog.parallel import ordered_map
 from careerblog.posts import Page, Post
 from careerblog.shortcodes import expand_shortcodes
 from careerblog.site import Site, Tag
-from careerblog.templating import template_error, template_origin
+from careerblog.templating import ShortcodeArgumentError, fail, template_error, template_origin
 
 if TYPE_CHECKING:
     from careerblog.incremental import PageMemo
@@ -293,19 +293,6 @@ def make_entries(site: Site, documents: dict[str, Converted], env: jinja2.Enviro
         for gone in set(memo) - set(entries):
             del memo[gone]
     return entries
-
-
-class ShortcodeArgumentError(Exception):
-    """Raised from a shortcode template (through `fail`) for arguments it cannot use."""
-
-    def __init__(self, message: str, hint: str = "") -> None:
-        super().__init__(message)
-        self.hint = hint
-
-
-def fail(message: str, hint: str = "") -> None:
-    """Template global: stop a shortcode with a message located at the shortcode's line."""
-    raise ShortcodeArgumentError(message, hint)
 
 
 def _known_targets(site: Site, page_urls: Iterable[str]) -> set[str]:
