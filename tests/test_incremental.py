@@ -295,3 +295,18 @@ def test_serve_rebuilder_reports_changes_and_errors_and_matches_a_cold_build(sit
     assert edited.ok and edited.written == ("feed.xml", "posts/two/index.html")  # the feed has full content
     assert tree(folder) == cold(root, tmp_path)
     assert rebuild(frozenset()).changed_output is False  # a full rebuild of the same sources changes nothing
+
+
+def test_ordered_map_reports_a_worker_that_dies(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    monkeypatch.setattr(parallel, "MIN_ITEMS_PER_WORKER", 1)
+    parent = os.getpid()
+
+    def die_in_worker(x: int) -> int:
+        if x == 30 and os.getpid() != parent:
+            os._exit(3)  # killed mid-chunk, as by the out-of-memory killer
+        return x
+
+    with pytest.raises(RuntimeError, match="a build worker died without an answer"):
+        parallel.ordered_map(die_in_worker, list(range(40)), 2)

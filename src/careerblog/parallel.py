@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import pickle
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
@@ -49,47 +50,70 @@ def ordered_map(func: Callable[[T], R], items: Sequence[T], jobs: int) -> list[R
     if workers <= 1 or not hasattr(os, "fork") or sys.platform == "win32":
         return [func(item) for item in items]
     ranges = _chunks(len(items), workers)
-    children: list[tuple[int, int]] = []  # (pid, read end)
+    children: list[tuple[int, threading.Thread, list[object]]] = []  # (pid, reader, what it read)
     try:
         for span in ranges[1:]:
             read_fd, write_fd = os.pipe()
             pid = os.fork()
-            if pid == 0:  # the worker: compute its chunk, send it back, and leave without cleanup handlers
+            if pid == 0:  # the worker: send each result as it is made, then leave without cleanup handlers
                 os.close(read_fd)
                 code = 0
                 try:
-                    try:
-                        answer: tuple[str, object] = ("ok", [func(items[i]) for i in span])
-                    except BaseException as exc:  # every failure must reach the parent
-                        answer, code = ("error", _portable(exc)), 1
-                    with os.fdopen(write_fd, "wb") as pipe:  # streamed: no second copy of the results
-                        pickle.dump(answer, pipe, pickle.HIGHEST_PROTOCOL)
+                    with os.fdopen(write_fd, "wb") as pipe:
+                        try:
+                            for i in span:
+                                pickle.dump(func(items[i]), pipe, pickle.HIGHEST_PROTOCOL)
+                            pickle.dump(_Done(None), pipe, pickle.HIGHEST_PROTOCOL)
+                        except BaseException as exc:  # every failure must reach the parent
+                            code = 1
+                            pickle.dump(_Done(_portable(exc)), pipe, pickle.HIGHEST_PROTOCOL)
                 finally:
                     os._exit(code)
             os.close(write_fd)
-            children.append((pid, read_fd))
+            received: list[object] = []
+            # Read while this process works on its own chunk, so a worker never holds more than one result.
+            reader = threading.Thread(target=_receive, args=(read_fd, received), daemon=True)
+            reader.start()
+            children.append((pid, reader, received))
         results = [func(items[i]) for i in ranges[0]]
         while children:
-            pid, read_fd = children.pop(0)
-            try:
-                with os.fdopen(read_fd, "rb") as pipe:
-                    status, value = pickle.load(pipe)
-            except (EOFError, pickle.UnpicklingError):
-                status, value = "error", RuntimeError("a build worker died without an answer")
-            finally:
-                os.waitpid(pid, 0)
-            if status != "ok":
-                raise value
-            results.extend(value)
+            pid, reader, received = children.pop(0)
+            reader.join()
+            os.waitpid(pid, 0)
+            end = received.pop() if received else None
+            if not isinstance(end, _Done):
+                raise RuntimeError("a build worker died without an answer")
+            if end.error is not None:
+                raise end.error
+            results.extend(received)  # type: ignore[arg-type]
         return results
     finally:
-        for pid, read_fd in children:  # an error in this process: stop the workers, leave no zombies
+        for pid, reader, _ in children:  # an error in this process: stop the workers, leave no zombies
             try:
                 os.kill(pid, 9)
-                os.close(read_fd)
+                reader.join()
                 os.waitpid(pid, 0)
             except OSError:
                 pass
+
+
+class _Done:
+    """The last message from a worker: None when every result was sent, else the error that stopped it."""
+
+    def __init__(self, error: BaseException | None) -> None:
+        self.error = error
+
+
+def _receive(read_fd: int, into: list[object]) -> None:
+    with os.fdopen(read_fd, "rb") as pipe:
+        while True:
+            try:
+                value = pickle.load(pipe)
+            except (EOFError, pickle.UnpicklingError):
+                return
+            into.append(value)
+            if isinstance(value, _Done):
+                return
 
 
 def _portable(exc: BaseException) -> BaseException:
