@@ -1,0 +1,95 @@
+"""tools/audit.py: reading Lighthouse reports, medians, targets and the scores table (no browser here)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from sitefiles import REPO
+
+
+def load_audit() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("careerblog_audit", REPO / "tools" / "audit.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the class is created
+    spec.loader.exec_module(module)
+    return module
+
+
+audit = load_audit()
+
+
+def lhr(perf: float | None, a11y: float = 1, failing: str | None = None) -> dict[str, object]:
+    """A minimal Lighthouse result: four categories, and optionally one failing accessibility audit."""
+    audits: dict[str, dict[str, object]] = {
+        "largest-contentful-paint": {"score": 0.9, "scoreDisplayMode": "numeric", "displayValue": "2.6 s"},
+        "image-alt": {"score": 1, "scoreDisplayMode": "binary", "title": "Images have alt"},
+        "color-contrast": {"score": 0 if failing == "color-contrast" else 1, "scoreDisplayMode": "binary",
+                           "title": "Background and foreground colors have enough contrast"},
+        "diagnostic": {"score": 0, "scoreDisplayMode": "informative"},
+    }
+    categories = {
+        "performance": {"score": perf, "auditRefs": [{"id": "largest-contentful-paint", "weight": 25},
+                                                     {"id": "diagnostic", "weight": 0}]},
+        "accessibility": {"score": a11y, "auditRefs": [{"id": "image-alt", "weight": 10},
+                                                       {"id": "color-contrast", "weight": 7}]},
+        "best-practices": {"score": 1, "auditRefs": []},
+        "seo": {"score": 0.92, "auditRefs": []},
+    }
+    return {"categories": categories, "audits": audits}
+
+
+def test_read_report_gives_percent_scores_and_the_audits_that_cost_points() -> None:
+    result = audit.read_report(lhr(0.97, a11y=0.93, failing="color-contrast"))
+    assert result.scores == {"performance": 97, "accessibility": 93, "best-practices": 100, "seo": 92}
+    assert result.losses["accessibility"] == (
+        "color-contrast (0.00): Background and foreground colors have enough contrast",)
+    assert result.losses["performance"] == ("largest-contentful-paint (0.90): 2.6 s",)
+    assert result.metrics == {"largest-contentful-paint": "2.6 s"}
+
+
+def test_a_category_lighthouse_could_not_score_counts_as_zero() -> None:
+    assert audit.read_report(lhr(None)).scores["performance"] == 0
+
+
+def test_median_takes_each_category_on_its_own() -> None:
+    runs = [audit.read_report(lhr(p, a11y=a)) for p, a in ((0.99, 1), (0.80, 0.9), (1.0, 0.95))]
+    assert audit.median_scores(runs) == {"performance": 99, "accessibility": 95, "best-practices": 100, "seo": 92}
+
+
+def test_chart_pages_may_score_95_in_performance_and_others_need_100() -> None:
+    career = audit.AuditPage("career", "career/", True)
+    home = audit.AuditPage("home", "", False)
+    scores = {"performance": 96, "accessibility": 100, "best-practices": 100, "seo": 100}
+    assert audit.misses(career, scores) == []
+    assert audit.misses(home, scores) == ["performance 96 < 100"]
+    assert audit.misses(career, {**scores, "performance": 94, "seo": 92}) == ["performance 94 < 95", "seo 92 < 100"]
+
+
+def test_table_marks_a_missed_target() -> None:
+    home = audit.AuditPage("home", "", False)
+    table = audit.format_table([(home, "mobile", {"performance": 98, "accessibility": 100,
+                                                  "best-practices": 100, "seo": 100})])
+    assert table.splitlines()[0] == "| Page | URL | Form factor | Performance | Accessibility | Best practices | SEO |"
+    assert table.splitlines()[2] == "| home | `/careerblog/` | mobile | 98* | 100 | 100 | 100 |"
+
+
+def test_every_audited_page_is_in_the_demo(tmp_path: Path) -> None:
+    from careerblog.build import build
+    from careerblog.config import BuildOptions
+
+    out = tmp_path / "site"
+    build(BuildOptions(root=REPO, output=out))
+    for page in audit.PAGES:
+        assert (out / page.url / "index.html").is_file(), page
+
+
+def test_unknown_page_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        audit.parse_args(["--pages", "home,nope"])
+    assert exit_info.value.code == 2
+    assert "unknown page nope; pages: home, post-code, career" in capsys.readouterr().err
