@@ -144,8 +144,9 @@ def lighthouse_version() -> str:
 
 def build_demo(python_bin: Path, output: Path, base_url: str | None) -> None:
     """Build the demo with the repository's careerblog, as a visitor of the project site would get it."""
-    careerblog = python_bin.parent / "careerblog"
-    command = [str(careerblog), "build", "--root", str(REPO), "--output", str(output), "-q"]
+    if not python_bin.is_file():
+        raise SystemExit(f"audit: no {python_bin}; run `make build` first, or pass --python")
+    command = [str(python_bin), "-m", "careerblog", "build", "--root", str(REPO), "--output", str(output), "-q"]
     if base_url:
         command += ["--base-url", base_url]
     result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=False)
