@@ -93,3 +93,15 @@ def test_unknown_page_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> No
         audit.parse_args(["--pages", "home,nope"])
     assert exit_info.value.code == 2
     assert "unknown page nope; pages: home, post-code, career" in capsys.readouterr().err
+
+
+def test_readme_block_is_replaced_between_the_markers_only() -> None:
+    readme = f"# x\n\n## Lighthouse scores\n\n{audit.README_START}\nold table\n{audit.README_END}\n\n## Next\n"
+    updated = audit.replace_scores(readme, "| new |")
+    assert updated == f"# x\n\n## Lighthouse scores\n\n{audit.README_START}\n| new |\n{audit.README_END}\n\n## Next\n"
+    assert audit.replace_scores(updated, "| newer |").count("| new") == 1
+
+
+def test_readme_without_markers_is_refused() -> None:
+    with pytest.raises(SystemExit, match=r"README\.md has no .<!-- lighthouse-scores:start"):
+        audit.replace_scores("# x\n", "| new |")

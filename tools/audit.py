@@ -129,6 +129,18 @@ def format_table(rows: Sequence[tuple[AuditPage, str, Mapping[str, int]]], base_
     return "\n".join(lines)
 
 
+README_START = "<!-- lighthouse-scores:start (written by make audit AUDIT_ARGS=--update-readme) -->"
+README_END = "<!-- lighthouse-scores:end -->"
+
+
+def replace_scores(readme: str, block: str) -> str:
+    """README text with the block between the markers replaced; the markers must be there already."""
+    start, end = readme.find(README_START), readme.find(README_END)
+    if start < 0 or end < start:
+        raise SystemExit(f"audit: README.md has no {README_START!r} ... {README_END!r} markers")
+    return readme[: start + len(README_START)] + "\n" + block + "\n" + readme[end:]
+
+
 def chromium_version() -> str:
     try:
         out = subprocess.run([CHROMIUM, "--version"], capture_output=True, text=True, timeout=30, check=False)
@@ -208,6 +220,8 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--output", type=Path, default=REPO / "audit-output", help="where the reports go")
     parser.add_argument("--python", type=Path, default=REPO / ".venv" / "bin" / "python",
                         help="the Python whose careerblog builds the demo")
+    parser.add_argument("--update-readme", action="store_true",
+                        help="write the table into README.md between the lighthouse-scores markers")
     parser.add_argument("--at-root", action="store_true",
                         help="build for and serve at / (a user site), so /robots.txt is the site's own and audited")
     args = parser.parse_args(argv)
@@ -226,6 +240,8 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
 
 def main(argv: Sequence[str]) -> int:
     args = parse_args(argv)
+    if args.update_readme:  # fail now rather than after ten minutes of Lighthouse
+        replace_scores((REPO / "README.md").read_text(encoding="utf-8"), "")
     output: Path = args.output
     if output.exists():
         shutil.rmtree(output)
@@ -267,6 +283,11 @@ def main(argv: Sequence[str]) -> int:
     (output / "scores.json").write_text(json.dumps({"date": date, "machine": machine, "runs": args.runs,
                                                     "pages": summary}, indent=2) + "\n", encoding="utf-8")
     print(f"\n{heading}\n\n{table}\n")
+    if args.update_readme:
+        readme = REPO / "README.md"
+        block = f"Measured {date} with {machine}; each score is the median of {args.runs} run(s).\n\n{table}"
+        readme.write_text(replace_scores(readme.read_text(encoding="utf-8"), block), encoding="utf-8")
+        print("README.md: scores table updated")
     print(f"reports: {output.relative_to(REPO) if output.is_relative_to(REPO) else output}/")
     if failures:
         print("targets missed (* in the table):\n" + "\n".join(failures))
