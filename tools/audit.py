@@ -47,28 +47,33 @@ RUN_TIMEOUT = 180
 
 @dataclass(frozen=True, slots=True)
 class AuditPage:
-    """One audited page: a short name for the command line, its site-relative URL, and whether it holds charts."""
+    """One audited page: a short name for the command line, its site-relative URL, its performance target."""
 
     name: str
     url: str
-    charts: bool
+    performance_target: int = 100
+    default: bool = True  # audited without --pages
 
 
-# The page kinds a visitor meets; the flagship post and /career/ hold the Plotly charts.
+# The page kinds a visitor meets. /career/ and the flagship post hold the Plotly charts: plotly.js is
+# loaded as a chart nears the viewport, so their target is 95. "drawn" opens /career/ at its charts,
+# so plotly.js loads and the charts are drawn during the run: accessibility, best practices and SEO
+# are then checked on the drawn charts; its performance (plotly.js's own start-up cost) has no target.
 PAGES = (
-    AuditPage("home", "", False),
-    AuditPage("post-code", "posts/triggering-model-retraining-from-airflow/", False),
-    AuditPage("career", "career/", True),
-    AuditPage("projects", "projects/", False),
-    AuditPage("resume", "resume/", False),
-    AuditPage("tag", "tags/mlops/", False),
-    AuditPage("flagship", "posts/from-data-engineer-to-ml-cloud-engineer/", True),
+    AuditPage("home", ""),
+    AuditPage("post-code", "posts/triggering-model-retraining-from-airflow/"),
+    AuditPage("career", "career/", 95),
+    AuditPage("projects", "projects/"),
+    AuditPage("resume", "resume/"),
+    AuditPage("tag", "tags/mlops/"),
+    AuditPage("flagship", "posts/from-data-engineer-to-ml-cloud-engineer/", 95),
+    AuditPage("drawn", "career/#skills", 0, default=False),
 )
 
 
 def target(category: str, page: AuditPage) -> int:
-    """The lowest acceptable score: 100 everywhere, but 95 in performance where plotly.js is loaded."""
-    return 95 if category == "performance" and page.charts else 100
+    """The lowest acceptable score: 100, but the page's own target in performance."""
+    return page.performance_target if category == "performance" else 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,8 +219,9 @@ def run_lighthouse(url: str, form_factor: str, report_stem: Path) -> RunResult:
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="tools/audit.py", description=__doc__.split("\n")[0])
     names = [page.name for page in PAGES]
+    defaults = [page.name for page in PAGES if page.default]
     parser.add_argument("--runs", type=int, default=3, help="Lighthouse runs per page and form factor (median)")
-    parser.add_argument("--pages", default=",".join(names), help=f"comma-separated, from: {', '.join(names)}")
+    parser.add_argument("--pages", default=",".join(defaults), help=f"comma-separated, from: {', '.join(names)}")
     parser.add_argument("--form-factors", default=",".join(FORM_FACTORS), help="mobile, desktop or both")
     parser.add_argument("--output", type=Path, default=REPO / "audit-output", help="where the reports go")
     parser.add_argument("--python", type=Path, default=REPO / ".venv" / "bin" / "python",
