@@ -78,6 +78,12 @@ def main() -> None:
     """careerblog: Markdown posts and YAML career data in, a fast accessible career site out."""
 
 
+from careerblog.authoring import init, new, serve  # noqa: E402  (the authoring loop's commands)
+
+for _command in (init, new, serve):
+    main.add_command(_command)
+
+
 @main.command()
 @site_options
 @click.option("--output", "-o", type=click.Path(path_type=Path), default=None,
