@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -83,6 +84,7 @@ class RunResult:
     scores: Mapping[str, int]
     losses: Mapping[str, tuple[str, ...]]
     metrics: Mapping[str, str]
+    benchmark_index: float = 0.0
 
 
 def read_report(lhr: Mapping[str, object]) -> RunResult:
@@ -110,7 +112,9 @@ def read_report(lhr: Mapping[str, object]) -> RunResult:
     metric_ids = ("first-contentful-paint", "largest-contentful-paint", "total-blocking-time",
                   "cumulative-layout-shift", "speed-index")
     metrics = {m: str(audits[m].get("displayValue", "")) for m in metric_ids if m in audits}
-    return RunResult(scores, losses, metrics)
+    environment = lhr.get("environment")
+    benchmark = environment.get("benchmarkIndex", 0) if isinstance(environment, dict) else 0
+    return RunResult(scores, losses, metrics, float(benchmark or 0))
 
 
 def median_scores(runs: Sequence[RunResult]) -> dict[str, int]:
@@ -216,6 +220,31 @@ def run_lighthouse(url: str, form_factor: str, report_stem: Path) -> RunResult:
     return read_report(lhr)
 
 
+def measure(url: str, page: AuditPage, form_factor: str, args: argparse.Namespace) -> list[RunResult]:
+    """The runs of one page and form factor, each repeated while Lighthouse finds the machine busy.
+
+    Lighthouse times a fixed piece of JavaScript before each run (its benchmark index). On this shared
+    2-core machine it falls from about 1,500 to 400 when other jobs run, and the throttled main-thread
+    tasks of a page with no JavaScript then show up as blocking time. A run that started on a busy machine
+    measured the machine, not the page, so it is repeated (at most --retries times); the test is the
+    index, never the score, so a bad score on a quiet machine stands.
+    """
+    runs = []
+    for n in range(1, args.runs + 1):
+        for attempt in range(args.retries + 1):
+            result = run_lighthouse(url, form_factor, args.output / f"{page.name}-{form_factor}-{n}")
+            busy = result.benchmark_index < args.min_benchmark
+            print(f"  {page.name:<10} {form_factor:<8} run {n}: "
+                  + " ".join(f"{c}={result.scores.get(c)}" for c in CATEGORIES)
+                  + f"  (benchmark index {result.benchmark_index:.0f}"
+                  + (", busy: again)" if busy and attempt < args.retries else ")"), flush=True)
+            if not busy:
+                break
+            time.sleep(args.pause)
+        runs.append(result)
+    return runs
+
+
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="tools/audit.py", description=__doc__.split("\n")[0])
     names = [page.name for page in PAGES]
@@ -226,6 +255,10 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--output", type=Path, default=REPO / "audit-output", help="where the reports go")
     parser.add_argument("--python", type=Path, default=REPO / ".venv" / "bin" / "python",
                         help="the Python whose careerblog builds the demo")
+    parser.add_argument("--min-benchmark", type=float, default=800,
+                        help="repeat a run when Lighthouse's benchmark index is below this (the machine is busy)")
+    parser.add_argument("--retries", type=int, default=2, help="repeats of a run started on a busy machine")
+    parser.add_argument("--pause", type=float, default=10, help="seconds to wait before repeating a busy run")
     parser.add_argument("--update-readme", action="store_true",
                         help="write the table into README.md between the lighthouse-scores markers")
     parser.add_argument("--at-root", action="store_true",
@@ -256,6 +289,7 @@ def main(argv: Sequence[str]) -> int:
     rows: list[tuple[AuditPage, str, dict[str, int]]] = []
     failures: list[str] = []
     summary: list[dict[str, object]] = []
+    indexes: list[float] = []
     # By default the site lives under a sub-path, as a GitHub Pages project site: the server's root is the
     # folder above the output. --at-root builds a user site instead (served from the output itself).
     base_path = "/" if args.at_root else BASE_PATH
@@ -266,15 +300,13 @@ def main(argv: Sequence[str]) -> int:
             for page in args.pages:
                 for form_factor in args.form_factors:
                     url = origin + base_path + page.url
-                    runs = []
-                    for n in range(1, args.runs + 1):
-                        runs.append(run_lighthouse(url, form_factor, output / f"{page.name}-{form_factor}-{n}"))
-                        print(f"  {page.name:<10} {form_factor:<8} run {n}: "
-                              + " ".join(f"{c}={runs[-1].scores.get(c)}" for c in CATEGORIES), flush=True)
+                    runs = measure(url, page, form_factor, args)
+                    indexes.extend(r.benchmark_index for r in runs)
                     scores = median_scores(runs)
                     rows.append((page, form_factor, scores))
                     summary.append({"page": page.name, "url": base_path + page.url, "form_factor": form_factor,
-                                    "median": scores, "runs": [dict(r.scores) for r in runs]})
+                                    "median": scores, "runs": [dict(r.scores) for r in runs],
+                                    "benchmark_index": [r.benchmark_index for r in runs]})
                     for miss in misses(page, scores):
                         failures.append(f"{page.name} ({form_factor}): {miss}")
                         category = miss.split()[0]
@@ -284,6 +316,9 @@ def main(argv: Sequence[str]) -> int:
                             failures.extend(f"    run metrics: {r.metrics}" for r in runs)
     date = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d")
     table = format_table(rows, base_path)
+    busy = sum(1 for i in indexes if i < args.min_benchmark)
+    machine += f"; Lighthouse benchmark index {min(indexes):.0f}-{max(indexes):.0f}" if indexes else ""
+    machine += f" ({busy} run(s) kept on a busy machine)" if busy else ""
     heading = f"Lighthouse scores, median of {args.runs} run(s), {date}; {machine}"
     (output / "scores.md").write_text(f"{heading}\n\n{table}\n", encoding="utf-8")
     (output / "scores.json").write_text(json.dumps({"date": date, "machine": machine, "runs": args.runs,
