@@ -224,7 +224,7 @@ def measure(url: str, page: AuditPage, form_factor: str, args: argparse.Namespac
     """The runs of one page and form factor, each repeated while Lighthouse finds the machine busy.
 
     Lighthouse times a fixed piece of JavaScript before each run (its benchmark index). On this shared
-    2-core machine it falls from about 1,500 to 400 when other jobs run, and the throttled main-thread
+    2-core machine it falls from 1,300-3,800 to about 400 when other jobs run, and the throttled main-thread
     tasks of a page with no JavaScript then show up as blocking time. A run that started on a busy machine
     measured the machine, not the page, so it is repeated (at most --retries times); the test is the
     index, never the score, so a bad score on a quiet machine stands.
