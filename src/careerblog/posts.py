@@ -9,7 +9,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from careerblog.diagnostics import BuildError, Diagnostics
+from careerblog.diagnostics import BuildError, Diagnostic, Diagnostics
 from careerblog.fields import Fields
 from careerblog.urls import is_valid_slug, slugify
 from careerblog.yamlfile import LocatedDict, load_yaml
@@ -22,6 +22,7 @@ _DATETIME = re.compile(
     r"^(\d{4})-(\d{1,2})-(\d{1,2})"
     r"(?:[Tt ]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?)?$"
 )
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _FENCE = re.compile(r"^---[ \t]*$")
 _FENCE_END = re.compile(r"^(?:---|\.\.\.)[ \t]*$")
 
@@ -90,6 +91,12 @@ def decode_text(raw: bytes, path: str) -> str:
                                 "save the file with UTF-8 encoding") from None
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
+    bad = _CONTROL.search(text)
+    if bad:
+        line = text.count("\n", 0, bad.start()) + 1
+        raise BuildError((Diagnostic(path, line, bad.start() - text.rfind("\n", 0, bad.start()), "error",
+                                     f"file holds the control character U+{ord(bad.group()):04X}",
+                                     "remove it; pages and feeds cannot carry it"),))
     return text
 
 

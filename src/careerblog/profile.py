@@ -315,15 +315,18 @@ def _levels(raw: Any, f: Fields, scale: Scale, owner: str) -> tuple[tuple[int, f
         f.error("levels", f"{owner} needs 'levels', a mapping of year to level", "levels: {2019: 2, 2021: 4}")
         return ()
     out: dict[int, float] = {}
+    lines: dict[int, int | None] = {}
     for year, level in raw.items():
         line = line_of(raw, year)
         year_value = int(year) if isinstance(year, str) and year.strip().isdigit() else year
         if isinstance(year_value, bool) or not isinstance(year_value, int) or not 1900 <= year_value <= 2999:
             f.diagnostics.error(f.path, line, f"{owner}: {year!r} is not a year", "use a four-digit year as the key")
             continue
-        if year_value in out:
-            f.diagnostics.error(f.path, line, f"{owner}: year {year_value} is given twice", "give each year once")
+        if year_value in lines:
+            f.diagnostics.error(f.path, line, f"{owner}: year {year_value} is given twice (first on line "
+                                f"{lines[year_value]})", "give each year once")
             continue
+        lines[year_value] = line
         if isinstance(level, bool) or not isinstance(level, int | float):
             f.diagnostics.error(f.path, line, f"{owner}: level for {year_value} must be a number, found {level!r}")
             continue

@@ -86,6 +86,14 @@ def _static_files(roots: tuple[Path, ...]) -> tuple[StaticFile, ...]:
     return tuple(StaticFile(path, found[path]) for path in sorted(found))
 
 
+def _shown(source: Path, roots: tuple[Path, ...]) -> str:
+    """A static file as messages name it: relative to the site, as the author knows it."""
+    site_static = roots[-1]
+    if site_static in source.parents:
+        return (Path("static") / source.relative_to(site_static)).as_posix()
+    return source.as_posix()
+
+
 def _tags(posts: tuple[Post, ...]) -> tuple[tuple[Tag, ...], dict[str, tuple[Tag, ...]]]:
     by_slug: dict[str, list[Post]] = {}
     names: dict[str, set[str]] = {}
@@ -172,7 +180,7 @@ def assemble_site(
     for static in static_files:
         page_url = static.path[: -len("index.html")] if static.path.endswith("index.html") else static.path
         if page_url in owners:
-            diags.error(static.source.as_posix(), None,
+            diags.error(_shown(static.source, static_roots), None,
                         f"static file {static.path} would overwrite {owners[page_url]}",
                         "rename or remove the static file")
     return Site(
