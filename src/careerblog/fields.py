@@ -157,7 +157,8 @@ class Fields:
 
 
 def is_safe_url(value: str) -> bool:
-    lowered = "".join(value.split()).lower()
+    # Browsers drop spaces and control characters around and tabs and newlines inside a URL before reading its scheme.
+    lowered = "".join(ch for ch in value if ch > " " and not ch.isspace()).lower()
     if ":" not in lowered.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]:
         return True  # relative: no scheme before the first slash, query or fragment
     return lowered.startswith(_SAFE_SCHEMES)

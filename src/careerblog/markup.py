@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import math
 import re
 import xml.etree.ElementTree as etree
@@ -64,7 +65,8 @@ class _LinkProcessor(Treeprocessor):
             value = element.get(attribute)
             if value is None:
                 continue
-            if not is_safe_url(value):
+            # Browsers decode character references in attributes: javascript&colon; is javascript:.
+            if not is_safe_url(html.unescape(value)):
                 del element.attrib[attribute]
                 continue
             if element.tag == "img":
