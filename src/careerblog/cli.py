@@ -88,6 +88,9 @@ def build(root: Path | None, base_url: str | None, drafts: bool, future: bool, s
           output: Path | None, quiet: bool, verbose: bool) -> None:
     """Build the site into _site/ (or --output), replacing it only when the whole build succeeds."""
 
+    if quiet and verbose:
+        raise click.UsageError("-q/--quiet and -v/--verbose cannot be used together")
+
     def action() -> int:
         from careerblog.build import build as build_site
         from careerblog.config import BuildOptions
@@ -96,9 +99,9 @@ def build(root: Path | None, base_url: str | None, drafts: bool, future: bool, s
         out = (output.expanduser() if output is not None else site_root / "_site").absolute()
         result = build_site(BuildOptions(root=site_root, output=out, base_url=base_url, drafts=drafts,
                                          future=future, strict=strict))
-        for warning in result.rendered.warnings:
-            echo_diagnostic(warning)
         if not quiet:
+            for warning in result.rendered.warnings:
+                echo_diagnostic(warning)
             for note in result.rendered.notes:
                 click.echo(note, err=True)
             if verbose:

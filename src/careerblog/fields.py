@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import html
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -13,6 +14,8 @@ from careerblog.yamlfile import line_of
 
 _PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 _SAFE_SCHEMES = ("http://", "https://", "mailto:")
+# Browsers drop these anywhere in a URL's scheme (tab, newline) or before it (C0 controls, space).
+_URL_IGNORED = re.compile(r"[\x00-\x20\x7f]+")
 
 
 def _type_name(value: Any) -> str:
@@ -131,6 +134,10 @@ class Fields:
                 self.diagnostics.error(self.path, line_of(value, i) or self.line(key),
                                        f"item {i + 1} of {key!r} must be text, found {_type_name(item)}")
                 continue
+            if not str(item).strip():
+                self.diagnostics.error(self.path, line_of(value, i) or self.line(key),
+                                       f"item {i + 1} of {key!r} is empty", "remove it, or write the missing text")
+                continue
             out.append(str(item))
         return tuple(out)
 
@@ -157,8 +164,8 @@ class Fields:
 
 
 def is_safe_url(value: str) -> bool:
-    # Browsers drop spaces and control characters around and tabs and newlines inside a URL before reading its scheme.
-    lowered = "".join(ch for ch in value if ch > " " and not ch.isspace()).lower()
+    # Decode entities first: Markdown keeps `javascript&#58;...` as written, and a browser decodes it.
+    lowered = _URL_IGNORED.sub("", html.unescape(value)).lower()
     if ":" not in lowered.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]:
         return True  # relative: no scheme before the first slash, query or fragment
     return lowered.startswith(_SAFE_SCHEMES)

@@ -87,8 +87,10 @@ def decode_text(raw: bytes, path: str) -> str:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise BuildError.single(path, line, f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
-                                "save the file with UTF-8 encoding") from None
+        line_start = raw.rfind(b"\n", 0, exc.start) + 1
+        col = len(raw[line_start : exc.start].decode("utf-8-sig", "replace")) + 1
+        raise BuildError((Diagnostic(path, line, col, "error", f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
+                                     "save the file with UTF-8 encoding"),)) from None
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     bad = _CONTROL.search(text)
@@ -109,15 +111,15 @@ def split_front_matter(text: str, path: str) -> Source:
         return Source(path, LocatedDict(), text, 1)
     close = next((i for i in range(1, len(lines)) if _FENCE_END.match(lines[i])), None)
     if close is None:
-        raise BuildError.single(path, 1, "front matter opened on line 1 is never closed",
-                                "add a line with --- after the last front matter field")
+        raise BuildError((Diagnostic(path, 1, 1, "error", "front matter opened on line 1 is never closed",
+                                     "add a line with --- after the last front matter field"),))
     meta = load_yaml("\n".join(lines[1:close]), path, line_offset=1)
     if meta is None:
         meta = LocatedDict()
     if not isinstance(meta, dict):
         kind = "a list" if isinstance(meta, list) else "a single value"
-        raise BuildError.single(path, 2, f"front matter must be a mapping of fields, found {kind}",
-                                "write fields as key: value lines, for example title: My post")
+        raise BuildError((Diagnostic(path, 2, 1, "error", f"front matter must be a mapping of fields, found {kind}",
+                                     "write fields as key: value lines, for example title: My post"),))
     return Source(path, meta, "\n".join(lines[close + 1 :]), close + 2)
 
 
@@ -260,8 +262,9 @@ def _markdown_files(folder: Path) -> list[Path]:
     files = []
     for file in folder.rglob("*"):
         name = file.name
-        if name.startswith((".", "#", "_")) or name.endswith("~") or not file.is_file():
-            continue  # editor swap, backup and lock files; drafts folders starting with "_"
+        inner = file.relative_to(folder).parts
+        if any(part.startswith((".", "#", "_")) for part in inner) or name.endswith("~") or not file.is_file():
+            continue  # editor swap, backup and lock files; hidden folders and drafts folders starting with "_"
         if file.suffix.lower() in MARKDOWN_SUFFIXES:
             files.append(file)
     return sorted(files, key=lambda p: p.as_posix())

@@ -202,7 +202,7 @@ def _dates_in_order(f: Fields, start: PartialDate | None, end: PartialDate | Non
 
 
 def _person(data: Any, path: str, diags: Diagnostics) -> Person | None:
-    if not _expect(data, dict, path, diags, "name: Your Name\nlabel: Your job title"):
+    if not _expect(data, dict, path, diags, "for example: name: Your Name"):
         return None
     f = Fields(data, path, diags, "profile")
     f.check_keys(PERSON_KEYS)
@@ -240,7 +240,7 @@ def _person(data: Any, path: str, diags: Diagnostics) -> Person | None:
 
 
 def _roles(data: Any, path: str, diags: Diagnostics) -> tuple[Role, ...]:
-    example = "- position: Data Engineer\n  organization: Example\n  start_date: 2018-01"
+    example = "for example: - {position: Data Engineer, organization: Example, start_date: 2018-01}"
     if not _expect(data, list, path, diags, example):
         return ()
     roles: list[Role] = []
@@ -270,7 +270,7 @@ def _roles(data: Any, path: str, diags: Diagnostics) -> tuple[Role, ...]:
 
 
 def _projects(data: Any, path: str, diags: Diagnostics) -> tuple[Project, ...]:
-    if not _expect(data, list, path, diags, "- name: My project\n  summary: What it does"):
+    if not _expect(data, list, path, diags, "for example: - {name: My project, summary: What it does}"):
         return ()
     projects: list[Project] = []
     seen: list[tuple[Any, int | None]] = []
@@ -376,7 +376,7 @@ def _named_list(data: dict[Any, Any], key: str, path: str, diags: Diagnostics) -
 
 
 def _skills(data: Any, path: str, diags: Diagnostics) -> Skills | None:
-    if not _expect(data, dict, path, diags, "scale: {min: 0, max: 5}\nskills:\n  - {name: Python, levels: {2020: 3}}"):
+    if not _expect(data, dict, path, diags, "for example: skills: [{name: Python, levels: {2020: 3}}]"):
         return None
     top = Fields(data, path, diags, "skills.yml")
     top.check_keys(SKILLS_KEYS)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -14,7 +14,7 @@ from markupsafe import Markup, escape
 
 from careerblog import urls
 from careerblog.config import NavItem
-from careerblog.diagnostics import Diagnostics
+from careerblog.diagnostics import Diagnostic, Diagnostics
 from careerblog.markup import Converted
 from careerblog.posts import Page, Post
 from careerblog.shortcodes import expand_shortcodes
@@ -183,7 +183,7 @@ def plan_pages(site: Site, entries: dict[str, Entry]) -> Iterator[PlannedPage]:
             if person:
                 description = {"career": f"The career of {person.name}: roles, skills and how they grew.",
                                "projects": f"Projects by {person.name}, with their measured outcomes.",
-                               "resume": f"Résumé of {person.name}, {person.label}."}[name]
+                               "resume": f"Résumé of {person.name}{', ' + person.label if person.label else ''}."}[name]
             yield PlannedPage(name, url, kind.template, PageInfo(name, url, title, description), {})
 
     for page in site.pages:
@@ -231,6 +231,10 @@ def make_entries(site: Site, documents: dict[str, Converted], env: jinja2.Enviro
             except jinja2.TemplateNotFound:
                 diags.error(item.source, line, f"unknown shortcode {call.name!r}",
                             "available shortcodes: " + ", ".join(_shortcode_names(env)))
+                rendered[call.token] = ""
+                continue
+            except jinja2.TemplateSyntaxError as exc:
+                diags.add(template_error(exc, root, f"expanding shortcode {call.name!r} in {item.source}:{line}"))
                 rendered[call.token] = ""
                 continue
             try:
@@ -311,6 +315,7 @@ def render_pages(site: Site, entries: dict[str, Entry], env: jinja2.Environment,
     context = base_context(site)
     outputs: list[Output] = []
     planned = list(plan_pages(site, entries))
+    failures: dict[str, list[Diagnostic]] = {}
     for page in planned:
         doing = f"rendering /{page.url}" + (f" from {page.info.source}" if page.info.source else "")
         try:
@@ -325,12 +330,17 @@ def render_pages(site: Site, entries: dict[str, Entry], env: jinja2.Environment,
                 diags.error(page.template, None, f"template {page.template!r} not found ({doing})")
             continue
         except jinja2.TemplateSyntaxError as exc:
-            diags.add(template_error(exc, root, doing))
+            failures.setdefault(str(exc), []).append(template_error(exc, root, doing))
             continue
         try:
             html = template.render({**context, **page.context, "page": page.info})
         except Exception as exc:  # any template failure becomes a located message
-            diags.add(template_error(exc, root, doing))
+            failure = template_error(exc, root, doing)
+            failures.setdefault(f"{failure.path}:{failure.line}:{exc}", []).append(failure)
             continue
         outputs.append(Output(urls.output_path(page.url), html.encode("utf-8"), page.info.source))
+    for same in failures.values():
+        # One mistake in base.html fails every page: say it once, with how many pages it broke.
+        more = f", and {len(same) - 1} more page{'s' if len(same) > 2 else ''})" if len(same) > 1 else ")"
+        diags.add(replace(same[0], message=same[0].message.removesuffix(")") + more))
     return outputs, planned

@@ -11,6 +11,7 @@ _SHORTCODE = re.compile(r"\{\{<\s*(/\*)?\s*(.*?)\s*(\*/)?\s*>\}\}")
 _FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _CODE_SPAN = re.compile(r"(`+)(?:.+?)(?<!`)\1(?!`)")
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+_LIST_ITEM = re.compile(r"^ {0,3}(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +60,36 @@ def _outside_code_spans(line: str) -> list[tuple[int, int]]:
     return ranges
 
 
+class _IndentedCode:
+    """Tells, line by line, which lines Markdown reads as an indented code block, where shortcodes stay text.
+
+    A line indented by four spaces is code after a blank line, unless it continues a list item.
+    """
+
+    def __init__(self) -> None:
+        self.after_blank = True
+        self.in_code = False
+        self.in_list = False
+
+    def is_code(self, line: str) -> bool:
+        if not line.strip():
+            self.after_blank = True
+            return False
+        expanded = line.expandtabs(4)
+        indent = len(expanded) - len(expanded.lstrip(" "))
+        after_blank, self.after_blank = self.after_blank, False
+        if indent >= 4 and not self.in_list and (after_blank or self.in_code):
+            self.in_code = True
+            return True
+        self.in_code = False
+        if indent < 4:
+            if _LIST_ITEM.match(expanded):
+                self.in_list = True
+            elif after_blank:
+                self.in_list = False
+        return False
+
+
 def extract_shortcodes(body: str) -> tuple[str, tuple[ShortcodeCall, ...], tuple[ShortcodeProblem, ...]]:
     """Replace shortcodes outside code with placeholder tokens; `{{</* x */>}}` becomes literal text."""
     if "{{<" not in body:
@@ -68,6 +99,7 @@ def extract_shortcodes(body: str) -> tuple[str, tuple[ShortcodeCall, ...], tuple
     problems: list[ShortcodeProblem] = []
     out_lines: list[str] = []
     fence: str | None = None
+    indented = _IndentedCode()
     for number, line in enumerate(body.split("\n"), start=1):
         opener = _FENCE_OPEN.match(line)
         if fence is not None:
@@ -78,6 +110,9 @@ def extract_shortcodes(body: str) -> tuple[str, tuple[ShortcodeCall, ...], tuple
             continue
         if opener:
             fence = opener.group(1)
+            out_lines.append(line)
+            continue
+        if indented.is_code(line):
             out_lines.append(line)
             continue
         if "{{<" not in line:
@@ -92,7 +127,8 @@ def extract_shortcodes(body: str) -> tuple[str, tuple[ShortcodeCall, ...], tuple
                 continue
             token = f"cbshortcode{salt}x{len(calls)}z"
             calls.append(ShortcodeCall(*parsed, number, True, token))
-            indent = line[: len(line) - len(line.lstrip())]
+            # Indented, it continues a list item; elsewhere an indent would turn it into a code block.
+            indent = line[: len(line) - len(line.lstrip())] if indented.in_list else ""
             out_lines.extend(("", indent + token, ""))
             continue
         pieces: list[str] = []

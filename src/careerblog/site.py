@@ -86,12 +86,11 @@ def _static_files(roots: tuple[Path, ...]) -> tuple[StaticFile, ...]:
     return tuple(StaticFile(path, found[path]) for path in sorted(found))
 
 
-def _shown(source: Path, roots: tuple[Path, ...]) -> str:
-    """A static file as messages name it: relative to the site, as the author knows it."""
-    site_static = roots[-1]
-    if site_static in source.parents:
-        return (Path("static") / source.relative_to(site_static)).as_posix()
-    return source.as_posix()
+def _shown(static: StaticFile, roots: tuple[Path, ...]) -> str:
+    """A static file as messages name it: relative to the site (its static/ is the last root), or the theme's."""
+    if static.source.is_relative_to(roots[-1]):
+        return "static/" + static.source.relative_to(roots[-1]).as_posix()
+    return "careerblog/theme/static/" + static.path
 
 
 def _tags(posts: tuple[Post, ...]) -> tuple[tuple[Tag, ...], dict[str, tuple[Tag, ...]]]:
@@ -112,12 +111,14 @@ def _tags(posts: tuple[Post, ...]) -> tuple[tuple[Tag, ...], dict[str, tuple[Tag
     return ordered, post_tags
 
 
-def _built_in_urls(profile: Profile, has_posts: bool) -> dict[str, str]:
+def _built_in_urls(profile: Profile, archive_pages: int) -> dict[str, str]:
     taken = {
         "": "the home page", "posts/": "the post archive", "tags/": "the tag index",
         "404.html": "the 404 page", "feed.xml": "the feed", "sitemap.xml": "the sitemap",
         "robots.txt": "robots.txt",
     }
+    for number in range(2, archive_pages + 1):
+        taken[urls.archive_url(number)] = f"page {number} of the post archive"
     if profile.roles or profile.skills is not None:
         taken["career/"] = "the career page"
     if profile.projects:
@@ -164,7 +165,7 @@ def assemble_site(
         for i, post in enumerate(ordered)
     }
 
-    owners: dict[str, str] = dict(_built_in_urls(profile, bool(ordered)))
+    owners: dict[str, str] = dict(_built_in_urls(profile, max(1, -(-len(ordered) // config.paginate))))
     items: tuple[Post | Page, ...] = (*ordered, *shown_pages)
     for item in items:
         url = item.url
@@ -174,13 +175,17 @@ def assemble_site(
         else:
             owners[url] = item.source
     for tag in tags:
-        owners.setdefault(tag.url, f"tag {tag.name!r}")
+        if tag.url in owners:
+            diags.error(owners[tag.url], None, f"URL /{tag.url} is also written by the page of tag {tag.name!r}",
+                        "give the page another slug (front matter slug: ...)")
+        else:
+            owners[tag.url] = f"the page of tag {tag.name!r}"
 
     static_files = _static_files(static_roots)
     for static in static_files:
         page_url = static.path[: -len("index.html")] if static.path.endswith("index.html") else static.path
         if page_url in owners:
-            diags.error(_shown(static.source, static_roots), None,
+            diags.error(_shown(static, static_roots), None,
                         f"static file {static.path} would overwrite {owners[page_url]}",
                         "rename or remove the static file")
     return Site(

@@ -1,0 +1,101 @@
+"""markup: Markdown to HTML with highlighting, tables, footnotes, anchors, TOC, summary and safe links."""
+
+from __future__ import annotations
+
+import pytest
+
+from careerblog.markup import Converted, MarkdownRenderer, highlight_stylesheet
+
+
+def convert(body: str, base_path: str = "/") -> Converted:
+    return MarkdownRenderer(base_path).convert(body)
+
+
+def test_fenced_code_is_highlighted_with_css_classes() -> None:
+    html = convert("```python\ndef f():\n    return 1\n```\n").html
+    assert html.startswith('<div class="highlight"><pre><span></span><code><span class="k">def</span>')
+    assert "style=" not in html
+
+
+def test_an_unknown_language_is_still_a_code_block() -> None:
+    assert "<code>plain &lt;text&gt;\n</code>" in convert("```nosuchlang\nplain <text>\n```\n").html
+
+
+def test_highlight_stylesheet_has_a_light_and_a_dark_style() -> None:
+    css = highlight_stylesheet()
+    light, dark = css.split("@media (prefers-color-scheme: dark) {")
+    assert ".highlight .k " in light
+    assert ".highlight .k " in dark
+    assert css == highlight_stylesheet()
+
+
+def test_tables_and_footnotes() -> None:
+    html = convert("| a | b |\n|---|---|\n| 1 | 2 |\n\nText[^n].\n\n[^n]: Note.\n").html
+    assert "<table>\n<thead>\n<tr>\n<th>a</th>" in html
+    assert '<sup id="fnref:n"><a class="footnote-ref" href="#fn:n">1</a></sup>' in html
+    assert '<li id="fn:n">\n<p>Note.&#160;<a class="footnote-backref" href="#fnref:n"' in html
+
+
+def test_headings_get_ids_and_permalink_anchors() -> None:
+    html = convert("## Données & more\n\n## Données & more\n").html
+    assert html == (
+        '<h2 id="donnees-more">Données &amp; more<a class="anchor" href="#donnees-more" '
+        'title="Link to this section">#</a></h2>\n'
+        '<h2 id="donnees-more_1">Données &amp; more<a class="anchor" href="#donnees-more_1" '
+        'title="Link to this section">#</a></h2>')
+
+
+def test_a_table_of_contents_needs_two_headings() -> None:
+    converted = convert("## One\n\ntext\n\n### Two\n")
+    assert converted.headings == 2
+    assert converted.toc_html.startswith('<div class="toc">\n<ul>\n<li><a href="#one">One</a><ul>\n'
+                                         '<li><a href="#two">Two</a></li>')
+    assert convert("## Only\n").toc_html == ""
+
+
+def test_summary_is_the_text_before_the_more_marker() -> None:
+    converted = convert("First.\n\nSecond.\n\n<!--more-->\n\nThird.\n")
+    assert converted.summary_html.strip() == "<p>First.</p>\n<p>Second.</p>"
+    assert "<!--more-->" not in converted.html
+
+
+def test_summary_is_otherwise_the_first_paragraph() -> None:
+    assert convert("## Heading\n\nFirst *para*.\n\nSecond.\n").summary_html == "<p>First <em>para</em>.</p>"
+
+
+def test_reading_time_counts_prose_words_not_code() -> None:
+    words = " ".join(["word"] * 500)
+    converted = convert(words + "\n\n```\n" + "code " * 5000 + "\n```\n")
+    assert (converted.words, converted.reading_minutes) == (500, 3)
+    assert convert("tiny").reading_minutes == 1
+
+
+def test_root_relative_links_and_images_go_under_the_sub_path() -> None:
+    converted = convert("[a](/about/) ![i](/img/x.png) [r](../other/) [e](https://x.y/) [f](#top)\n",
+                        "/repo/")
+    assert converted.html == (
+        '<p><a href="/repo/about/">a</a> <img alt="i" decoding="async" loading="lazy" src="/repo/img/x.png"> '
+        '<a href="../other/">r</a> <a href="https://x.y/">e</a> <a href="#top">f</a></p>')
+    assert [(ref.target, ref.line, ref.kind) for ref in converted.links] == [
+        ("/about/", 1, "link"), ("/img/x.png", 1, "image"), ("../other/", 1, "link")]
+
+
+@pytest.mark.parametrize("target", ["javascript:alert(1)", "JavaScript:alert(1)", "javascript&#58;alert(1)",
+                                    "jav&#x61;script:alert(1)", "vbscript:x", "data:text/html,x"])
+def test_script_links_never_become_links(target: str) -> None:
+    html = convert(f"[click]({target}) and ![img]({target})\n\n[ref][1]\n\n[1]: {target}\n").html
+    assert "href" not in html
+    assert "src" not in html
+    assert "<a>click</a>" in html
+
+
+def test_raw_html_is_the_authors_own() -> None:
+    assert convert('<div class="note">Raw <em>HTML</em></div>\n').html == '<div class="note">Raw <em>HTML</em></div>'
+
+
+def test_the_renderer_is_reset_between_documents() -> None:
+    renderer = MarkdownRenderer("/")
+    first = renderer.convert("## A\n\n## B\n\nx[^1]\n\n[^1]: n\n")
+    second = renderer.convert("plain\n")
+    assert (second.html, second.toc_html, second.links) == ("<p>plain</p>", "", ())
+    assert renderer.convert("## A\n\n## B\n\nx[^1]\n\n[^1]: n\n") == first
