@@ -186,3 +186,16 @@ def test_a_build_killed_mid_write_leaves_the_previous_site(tmp_path: Path, sig: 
     assert again.returncode == 0, again.stderr
     assert _leftovers(site) == []  # nothing left behind after the next run
     assert "Edited" in (out / "posts/post-0/index.html").read_text(encoding="utf-8")
+
+
+def test_two_outputs_for_one_file_are_refused(tmp_path: Path) -> None:
+    from careerblog.render import Output
+
+    site, out = tmp_path / "site", tmp_path / "out"
+    _site(site)
+    outputs = [Output("a/index.html", b"1", "content/pages/a.md"), Output("a/index.html", b"2", "content/posts/b.md")]
+    with pytest.raises(BuildError) as caught:
+        write.write_site(outputs, [], out, site)
+    assert caught.value.diagnostics[0].format().startswith(
+        "content/posts/b.md: error: a/index.html is also written by content/pages/a.md")
+    assert not out.exists() and _leftovers(tmp_path) == []

@@ -28,48 +28,85 @@ _YAML_BITS = st.sampled_from([
     "---", "...", "title: ", "date: ", "tags: ", "slug: ", "draft: ", "layout: ", "summary: ", "updated: ",
     "2024-02-30", "2024-2-3", "2024-01-01T10:00:00+05:00", "[a, b]", "{a: 1}", "- x", "&a ", "*a", "<<: ",
     "!!python/object:os.system", "!!set", "!!binary", "'", '"', "\\0", "\t", "  ", ": ", "@", "`", "%", "#",
-    "\u2028", "\x85", "\ufeff", "é", "日本", "\x00", "\x1b", "1" * 30, "true", "null", "~", "? ", "|", ">",
+    "\u2028", "\x85", "\ufeff", "é", "日本", "\x00", "\x1b", "1" * 30, "9" * 4400, "true", "null", "~", "? ", "|", ">",
+    "date:", "title:", "date: ~", "title: ''",
 ])
 _LINE = st.lists(st.one_of(_YAML_BITS, st.text(max_size=8)), max_size=6).map("".join)
+_FIELD = st.builds(
+    "{}:{}".format,
+    st.sampled_from(["title", "date", "tags", "slug", "draft", "summary", "updated", "layout", "image", "toc",
+                     "titel"]),
+    st.one_of(st.sampled_from(["", " ", " ~", " ''", " x", " 2024-02-30", " 2024-1-2", " [a, b]", " a, b", " yes",
+                               " 0", " ../x", " javascript:x", " 2024-01-01T10:00:00Z", " [[a]]", " {a: 1}"]),
+              _LINE),
+)
 _FRONT_MATTER_TEXT = st.builds(
     lambda head, fields, close, body: head + "\n".join(fields) + close + body,
     st.sampled_from(["---\n", "--- \n", "---\r\n", "", "\ufeff---\n"]),
-    st.lists(_LINE, max_size=8),
+    st.one_of(st.lists(_FIELD, max_size=4), st.lists(st.one_of(_FIELD, _LINE), max_size=8)),
     st.sampled_from(["\n---\n", "\n...\n", "\n", "", "\n---"]),
     st.text(max_size=40),
 )
 ANY_TEXT = st.one_of(st.text(), _FRONT_MATTER_TEXT)
 
 
-def _load(text: str) -> tuple[Post | None, Diagnostics]:
+def _load(text: str, path: str = PATH) -> tuple[Post | None, Diagnostics]:
     diags = Diagnostics()
-    return load_post(split_front_matter(text, PATH), UTC, diags), diags
+    return load_post(split_front_matter(text, path), UTC, diags), diags
 
 
-def _assert_located(exc: BuildError, text: str) -> None:
+def _assert_located(exc: BuildError, text: str, path: str) -> None:
     assert exc.diagnostics
     lines = text.count("\n") + 1
     for d in exc.diagnostics:
-        assert d.path == PATH
+        assert d.path == path
         assert d.line is None or 1 <= d.line <= lines + 1, (d, lines)
 
 
 @settings(max_examples=400, deadline=None)
-@given(ANY_TEXT)
-def test_any_text_gives_a_post_or_a_located_error(text: str) -> None:
+@given(ANY_TEXT, st.sampled_from([PATH, "content/posts/no-date-in-name.md"]))
+def test_any_text_gives_a_post_or_a_located_error(text: str, path: str) -> None:
     try:
-        post, diags = _load(text)
+        post, diags = _load(text, path)
     except BuildError as exc:
-        _assert_located(exc, text)
+        _assert_located(exc, text, path)
         return
     lines = text.count("\n") + 1
     for d in diags.items:
-        assert d.path == PATH
+        assert d.path == path
         assert d.line is None or 1 <= d.line <= lines + 1, (d, lines)
     if post is None:
-        assert diags.has_errors
+        assert diags.has_errors, "a post was dropped without a message"
     else:
         assert isinstance(post.title, str) and post.date.tzinfo is not None
+
+
+# Mostly text a person would type (control characters are refused, and would hide every other path).
+_TYPED = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=12)
+_VALUES = st.one_of(
+    st.none(), st.just(""), _TYPED, st.text(max_size=12), st.integers(), st.booleans(), st.dates(), st.floats(),
+    st.datetimes(timezones=st.one_of(st.none(), st.timezones())), st.lists(st.one_of(st.text(max_size=5), st.none())),
+    st.dictionaries(st.text(max_size=3), st.text(max_size=3), max_size=2),
+)
+_MAPPING = st.fixed_dictionaries({}, optional={
+    "title": st.one_of(_TYPED, _VALUES), "date": _VALUES, "updated": _VALUES, "summary": _VALUES,
+    "tags": st.one_of(st.lists(_TYPED, max_size=3), _VALUES), "extra": _VALUES,
+})
+
+
+@settings(max_examples=400, deadline=None)
+@given(_MAPPING, st.sampled_from([PATH, "content/posts/no-date-in-name.md"]))
+def test_any_front_matter_mapping_gives_a_post_or_a_message(meta: dict[str, object], path: str) -> None:
+    text = "---\n" + yaml.safe_dump(meta, allow_unicode=True) + "---\nBody.\n"
+    try:
+        post, diags = _load(text, path)
+    except BuildError as exc:
+        _assert_located(exc, text, path)
+        return
+    if post is None:
+        assert diags.has_errors, "a post was dropped without a message"
+    elif not diags.has_errors:
+        assert post.title and post.date.tzinfo is not None and urls.is_valid_slug(post.slug)
 
 
 @settings(max_examples=300, deadline=None)

@@ -202,8 +202,8 @@ def load_post(source: Source, tz: dt.tzinfo, diags: Diagnostics) -> Post | None:
         except ValueError:
             diags.error(source.path, None, f"the file name's date {y}-{m}-{d} is not a real date",
                         "name the file YYYY-MM-DD-slug.md with a real date")
-    missing = [k for k in ("title",) if not source.meta.get(k)]
-    if "date" not in source.meta and name_date is None:
+    missing = [k for k in ("title",) if source.meta.get(k) in (None, "")]
+    if source.meta.get("date") is None and name_date is None:  # `date:` with no value is missing, not skipped
         missing.append("date")
     if missing:
         names = ", ".join(repr(k) for k in missing)

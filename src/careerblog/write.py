@@ -140,7 +140,13 @@ def write_site(outputs: Iterable[Output], static_files: Iterable[StaticFile], ou
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(static.source, target)
             written.append(static.path)
+        sources: dict[str, str] = {}
         for item in outputs:
+            if item.path in sources:  # a safety net under assemble_site's URL check: never one file over another
+                raise BuildError.single(item.source or item.path, None,
+                                        f"{item.path} is also written by {sources[item.path] or 'another page'}",
+                                        "give one of them another slug")
+            sources[item.path] = item.source
             write_file(staging, item.path, item.content)
             written.append(item.path)
         manifest = {"generator": "careerblog", "files": sorted(set(written))}

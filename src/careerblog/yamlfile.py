@@ -98,7 +98,7 @@ def _construct_timestamp(loader: _LocatingLoader, node: ScalarNode) -> Any:
     # An impossible date (2024-02-30) stays text, so the field that reads it can name its key.
     try:
         return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
-    except ValueError:
+    except (ValueError, AttributeError):  # PyYAML resolves 00:00:00-00:16:08 as a time, then cannot read it
         return node.value
 
 
