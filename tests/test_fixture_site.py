@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import posixpath
+import re
 import subprocess
 import sys
 from html.parser import HTMLParser
@@ -106,10 +107,10 @@ def test_site_static_files_override_the_themes(built: tuple[BuildResult, Path]) 
 
 def test_markdown_features(built: tuple[BuildResult, Path]) -> None:
     html = main_of(page(built[1], "posts/every-key"))
-    assert '<div class="highlight"><pre><span></span><code><span class="k">def</span>' in html
+    assert re.search(r'<div class="highlight"><pre[^>]*><span></span><code><span class="k">def</span>', html)
     assert "<th>Year</th>" in html
     assert '<a class="footnote-ref" href="#fn:1">1</a>' in html
-    assert '<nav class="toc" aria-label="Contents"><h2>Contents</h2><div class="toc">' in html
+    assert re.search(r'<nav class="toc"[^>]*><h2[^>]*>Contents</h2><div class="toc">', html)
     assert '<h2 id="a-table">A table<a class="anchor" href="#a-table"' in html
     assert '<a href="/talks/2024-pycon/">a talk</a>' in html
     assert "<a>script link</a>" in html

@@ -91,7 +91,7 @@ def test_shortcodes_in_indented_code_stay_text() -> None:
     body = "Text.\n\n    {{< timeline >}}\n\n    more code\n\nAfter.\n"
     assert calls(body) == []
     assert html_with(body, {}).startswith(
-        '<p>Text.</p>\n<div class="highlight"><pre><span></span><code>{{&lt; timeline &gt;}}\n\nmore code')
+        '<p>Text.</p>\n<div class="highlight"><pre tabindex="0"><span></span><code>{{&lt; timeline &gt;}}\n\nmore code')
 
 
 def test_an_indented_shortcode_in_a_list_item_or_after_a_paragraph_is_still_a_block() -> None:

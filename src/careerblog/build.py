@@ -8,10 +8,12 @@ from pathlib import Path
 
 from careerblog.config import BuildOptions, load_config
 from careerblog.diagnostics import BuildError, Diagnostic, Diagnostics
+from careerblog.feeds import render_feeds
 from careerblog.markup import convert_documents, highlight_stylesheet
 from careerblog.posts import load_posts
 from careerblog.profile import load_profile
 from careerblog.render import Output, check_document_links, make_entries, render_pages
+from careerblog.resume_json import render_resume_json
 from careerblog.site import Site, assemble_site
 from careerblog.templating import THEME_DIR, make_environment
 from careerblog.write import check_output_dir, write_site
@@ -57,6 +59,7 @@ def render_site(options: BuildOptions) -> Rendered:
     entries = make_entries(site, documents, env, root, diags)
     outputs, planned = render_pages(site, entries, env, root, diags)
     check_document_links(site, documents, planned, diags)
+    outputs += [*render_feeds(site, entries), *render_resume_json(site)]  # feed, sitemap, robots, resume.json
     diags.raise_if_errors()
     if not any(f.path == HIGHLIGHT_CSS for f in site.static_files):
         outputs.append(Output(HIGHLIGHT_CSS, highlight_stylesheet().encode("utf-8")))

@@ -78,6 +78,12 @@ def main() -> None:
     """careerblog: Markdown posts and YAML career data in, a fast accessible career site out."""
 
 
+from careerblog.authoring import init, new, serve  # noqa: E402  (the authoring loop's commands)
+
+for _command in (init, new, serve):
+    main.add_command(_command)
+
+
 @main.command()
 @site_options
 @click.option("--output", "-o", type=click.Path(path_type=Path), default=None,
@@ -113,6 +119,75 @@ def build(root: Path | None, base_url: str | None, drafts: bool, future: bool, s
         return 0
 
     run_reporting(debug, action)
+
+
+@main.command()
+@site_options
+@click.option("--built", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Check this folder, already built, instead of building into memory.")
+@click.option("--external", is_flag=True, help="Also request every external http(s) link (needs the network).")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=5.0, show_default=True,
+              help="Seconds to wait for each external link.")
+def check(root: Path | None, base_url: str | None, drafts: bool, future: bool, strict: bool, debug: bool,
+          built: Path | None, external: bool, timeout: float) -> None:
+    """Verify every internal link, #anchor, image, stylesheet and script resolves; _site/ is never touched."""
+
+    def action() -> int:
+        from careerblog.check import check_site
+        from careerblog.config import BuildOptions
+
+        # A built folder can be checked without its sources; with them, messages name the source files.
+        without_sources = built is not None and root is None and find_site() is None
+        site_root = Path.cwd() if without_sources else resolve_root(root)
+        options = BuildOptions(root=site_root, output=site_root / "_site", base_url=base_url, drafts=drafts,
+                               future=future, strict=strict)
+        result = check_site(options, built.absolute() if built else None, external, timeout)
+        for warning in result.warnings:
+            echo_diagnostic(warning)
+        for error in result.errors:
+            echo_diagnostic(error)
+        asked = f", {result.external} external URLs" if external else ""
+        summary = f"checked {result.report.links} links in {result.report.pages} pages{asked}"
+        if result.errors:
+            count = len(result.errors)
+            click.echo(f"careerblog: {summary}: {count} broken link{'s' if count != 1 else ''}", err=True)
+            return 1
+        click.echo(f"{summary}: all resolve")
+        return 0
+
+    run_reporting(debug, action)
+
+
+@main.command()
+@site_options
+@click.option("--remote", default="origin", show_default=True, help="Git remote to push to.")
+@click.option("--branch", default="gh-pages", show_default=True, help="Branch that GitHub Pages publishes.")
+@click.option("--force", is_flag=True, help="Replace the branch's history with one new commit.")
+@click.option("-m", "--message", default=None, help="Commit message (default names the source commit).")
+def deploy(root: Path | None, base_url: str | None, drafts: bool, future: bool, strict: bool, debug: bool,
+           remote: str, branch: str, force: bool, message: str | None) -> None:
+    """Build into a temporary folder and push it as a new commit on the gh-pages branch."""
+
+    def action() -> int:
+        from careerblog.config import BuildOptions
+        from careerblog.deploy import deploy_site
+
+        site_root = resolve_root(root)
+        options = BuildOptions(root=site_root, output=site_root / "_site", base_url=base_url, drafts=drafts,
+                               future=future, strict=strict)
+        result = deploy_site(options, remote=remote, branch=branch, force=force, message=message,
+                             warn=lambda text: click.echo(text, err=True))
+        click.echo(f"deployed {result.files} files to {remote}/{branch} as {result.commit[:12]}"
+                   f"{' (history replaced)' if force else ''}")
+        return 0
+
+    run_reporting(debug, action)
+
+
+def find_site() -> Path | None:
+    from careerblog.build import find_root
+
+    return find_root(Path.cwd())
 
 
 def entry_point() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import xml.etree.ElementTree as etree
@@ -22,6 +23,7 @@ WORDS_PER_MINUTE = 220
 _WORD = re.compile(r"\w+")
 _FIRST_PARAGRAPH = re.compile(r"<p>.*?</p>", re.S)
 _FENCED = re.compile(r"^ {0,3}(`{3,}|~{3,}).*?^ {0,3}\1[ \t]*$", re.S | re.M)
+_TABLE = re.compile(r"<table>.*?</table>", re.S)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +124,7 @@ class MarkdownRenderer:
         md.reset()
         assert self._links is not None
         self._links.found = []
-        html = md.convert(text)
+        html = _keyboard_scrollable(md.convert(text))
         toc_tokens = getattr(md, "toc_tokens", [])
         headings = _count_headings(toc_tokens)
         toc_html = getattr(md, "toc", "") if headings >= 2 else ""
@@ -143,6 +145,18 @@ class MarkdownRenderer:
             problems=problems,
             links=_locate(self._links.found, body),
         )
+
+
+def _keyboard_scrollable(html: str) -> str:
+    """Code and tables may scroll sideways on a phone; a keyboard must reach them too (WCAG 2.1.1)."""
+    html = html.replace('<div class="highlight"><pre>', '<div class="highlight"><pre tabindex="0">')
+    numbers = itertools.count(1)  # a landmark's label must be unique on its page
+
+    def wrap(table: re.Match[str]) -> str:
+        label = f"Table {next(numbers)}"
+        return f'<div class="table-scroll" tabindex="0" role="region" aria-label="{label}">{table.group(0)}</div>'
+
+    return _TABLE.sub(wrap, html)
 
 
 def _count_headings(tokens: list[dict[str, Any]]) -> int:

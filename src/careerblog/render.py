@@ -16,10 +16,11 @@ from careerblog import urls
 from careerblog.config import NavItem
 from careerblog.diagnostics import Diagnostic, Diagnostics
 from careerblog.markup import Converted
+from careerblog.metadata import page_metadata
 from careerblog.posts import Page, Post
 from careerblog.shortcodes import expand_shortcodes
 from careerblog.site import Site, Tag
-from careerblog.templating import template_error
+from careerblog.templating import template_error, template_origin
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,12 +334,14 @@ def render_pages(site: Site, entries: dict[str, Entry], env: jinja2.Environment,
             failures.setdefault(str(exc), []).append(template_error(exc, root, doing))
             continue
         try:
-            html = template.render({**context, **page.context, "page": page.info})
+            html = template.render({**context, **page.context, "page": page.info,
+                                    "meta": page_metadata(site, page.info, page.context.get("post"))})
         except Exception as exc:  # any template failure becomes a located message
             failure = template_error(exc, root, doing)
             failures.setdefault(f"{failure.path}:{failure.line}:{exc}", []).append(failure)
             continue
-        outputs.append(Output(urls.output_path(page.url), html.encode("utf-8"), page.info.source))
+        source = page.info.source or template_origin(env, page.template, root)  # generated pages: the template
+        outputs.append(Output(urls.output_path(page.url), html.encode("utf-8"), source))
     for same in failures.values():
         # One mistake in base.html fails every page: say it once, with how many pages it broke.
         more = f", and {len(same) - 1} more page{'s' if len(same) > 2 else ''})" if len(same) > 1 else ")"

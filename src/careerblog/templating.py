@@ -14,6 +14,7 @@ from careerblog import __version__, urls
 from careerblog.config import SiteConfig
 from careerblog.diagnostics import Diagnostic
 from careerblog.fields import PartialDate
+from careerblog.markup import MarkdownRenderer
 
 THEME_DIR = Path(__file__).parent / "theme"
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
@@ -63,6 +64,7 @@ def make_environment(site_root: Path, config: SiteConfig, theme_dir: Path = THEM
     )
     env.filters["partial_date"] = format_partial
     env.filters["slugify"] = urls.slugify
+    env.filters["markdown"] = lambda text: markdown_inline(str(text), base_path)
     env.globals["careerblog_version"] = __version__
     return env
 
@@ -104,6 +106,15 @@ def _display_path(filename: str, site_root: Path) -> str:
         return "careerblog/theme/" + path.resolve().relative_to(THEME_DIR.resolve()).as_posix()
     except ValueError:
         return filename
+
+
+def markdown_inline(text: str, base_path: str) -> Markup:
+    """Filter for short Markdown in data files (a project's description), links under the base path.
+
+    Data files hold text, not HTML (RELIABILITY.md): raw tags are escaped before Markdown sees them.
+    """
+    text = text.replace("&", "&amp;").replace("<", "&lt;")
+    return Markup(MarkdownRenderer(base_path).convert(text).html)
 
 
 def safe(html: str) -> Markup:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tempfile
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from careerblog import urls
@@ -113,6 +115,85 @@ def _clear_leftovers(output: Path) -> None:
 def _looks_like_staging(folder: Path) -> bool:
     # A staging folder interrupted before its manifest was written holds a marker from its first moment.
     return (folder / ".careerblog-staging").is_file()
+
+
+# Served in place (careerblog serve): a reader opening a file gets the old bytes or the new, never half.
+TEMP_PREFIX = ".careerblog-tmp-"
+
+
+@dataclass(frozen=True, slots=True)
+class Synced:
+    """What `sync_site` changed: output paths replaced or added, and stale ones removed."""
+
+    written: tuple[str, ...]
+    removed: tuple[str, ...]
+
+
+def replace_file(target: Path, content: bytes) -> None:
+    """Write `content` to `target` through a temporary file in the same folder and one atomic rename."""
+    if target.is_dir() and not target.is_symlink():
+        shutil.rmtree(target)  # a page became a file where a folder stood
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=target.parent)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(content)
+        os.chmod(temp, 0o644)
+        os.replace(temp, target)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def _remove_stale(folder: Path, relative: str) -> None:
+    target = folder / relative
+    if target.is_file() or target.is_symlink():
+        target.unlink()
+    parent = target.parent
+    while parent != folder and parent.is_dir() and not any(parent.iterdir()):
+        parent.rmdir()
+        parent = parent.parent
+
+
+def sync_site(outputs: Iterable[Output], static_files: Iterable[StaticFile], folder: Path) -> Synced:
+    """Bring a folder being served up to date in place: only files whose bytes changed are replaced, one
+    at a time and atomically, and files of the last build that this one lacks are removed."""
+    folder.mkdir(parents=True, exist_ok=True)
+    previous = read_manifest(folder)
+    if previous is None and any(folder.iterdir()):
+        raise BuildError.single(_display(folder), None, "folder holds files that careerblog did not write",
+                                "serve builds into a temporary folder of its own")
+    wanted: dict[str, bytes | Path] = {}
+    for static in static_files:
+        wanted[static.path] = static.source
+    for item in outputs:
+        wanted[item.path] = item.content
+    outside = sorted(path for path in wanted if not urls.is_within(path) or path == MANIFEST)
+    if outside:
+        raise BuildError.single(outside[0], None, "refusing to write outside the output folder")
+    written: list[str] = []
+    removed = sorted((previous or set()) - wanted.keys())
+    try:
+        for relative in removed:
+            _remove_stale(folder, relative)
+        for relative, content in sorted(wanted.items()):
+            data = content.read_bytes() if isinstance(content, Path) else content
+            target = folder / relative
+            try:
+                unchanged = target.is_file() and not target.is_symlink() and target.read_bytes() == data
+            except OSError:
+                unchanged = False
+            if not unchanged:
+                replace_file(target, data)
+                written.append(relative)
+        if previous != set(wanted):
+            manifest = {"generator": "careerblog", "files": sorted(wanted)}
+            replace_file(folder / MANIFEST, (json.dumps(manifest, indent=1) + "\n").encode("utf-8"))
+    except OSError as exc:
+        where = exc.filename if isinstance(exc.filename, str) else str(folder)
+        raise BuildError.single(_display(Path(where)), None, f"cannot write the site: {exc.strerror or exc}",
+                                "free disk space or fix the folder's permissions") from None
+    return Synced(tuple(written), tuple(removed))
 
 
 def write_file(folder: Path, relative: str, content: bytes) -> None:

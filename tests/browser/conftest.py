@@ -9,6 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import http.server
+import os
+import re
+import select
+import signal
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,6 +35,7 @@ CHROMIUM_ARGS = [
 BASE_PATH = "/careerblog/"
 TEST_OUTPUT = REPO / "test-output"
 NOW = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+CAREERBLOG = Path(sys.executable).parent / "careerblog"
 
 
 @pytest.fixture(scope="session")
@@ -100,6 +107,55 @@ def watched_page(browser: Browser) -> Iterator[tuple[Page, PageProblems]]:
     page.on("requestfailed", on_failed)
     yield page, problems
     context.close()
+
+
+class DevServerProcess:
+    """`careerblog serve` running as a user runs it, on a site made by `careerblog init`, with the real watcher."""
+
+    def __init__(self, root: Path, log: Path) -> None:
+        self.root = root
+        self.log_path = log
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        env.pop("SOURCE_DATE_EPOCH", None)
+        self.process = subprocess.Popen(
+            [str(CAREERBLOG), "serve", "--port", "0", "--no-open"], cwd=root, env=env,
+            stdout=subprocess.PIPE, stderr=log.open("wb"), text=True)
+        self.url = self._read_url()
+
+    def _read_url(self) -> str:
+        assert self.process.stdout is not None
+        ready, _, _ = select.select([self.process.stdout], [], [], 60)
+        line = self.process.stdout.readline() if ready else ""
+        match = re.search(r"at (http://127\.0\.0\.1:\d+/\S*)", line)
+        assert match, f"careerblog serve printed no URL: {line!r}\n{self.log}"
+        return match.group(1)
+
+    @property
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def stop(self) -> int:
+        """Ctrl-C, as the author stops it; returns the exit code."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return self.process.returncode
+
+
+@pytest.fixture
+def dev_server(tmp_path: Path) -> Iterator[DevServerProcess]:
+    """A new site (`careerblog init`) with one post of our own (`careerblog new post "Live edit"`), served."""
+    root = tmp_path / "site"
+    subprocess.run([str(CAREERBLOG), "init", str(root)], check=True, capture_output=True)
+    subprocess.run([str(CAREERBLOG), "new", "post", "Live edit", "--root", str(root)], check=True,
+                   capture_output=True)
+    server = DevServerProcess(root, tmp_path / "serve.log")
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,101 @@
+"""Accessibility of every page kind: axe-core finds nothing in light and dark, and the keyboard reaches everything."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from browser.harness import DEMO_PAGES, PageProblems
+from playwright.sync_api import Page
+
+AXE = Path(__file__).resolve().parents[2] / "tools" / "node_modules" / "axe-core" / "axe.min.js"
+
+# Every focusable element, tagged with its index so the Tab walk can tell which ones it reached.
+TAG_FOCUSABLES = """() => {
+  const selector = 'a[href], button, input, select, textarea, summary, [tabindex]:not([tabindex="-1"])';
+  const visible = el => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+  const found = [...document.querySelectorAll(selector)].filter(el => !el.disabled && visible(el));
+  found.forEach((el, i) => el.setAttribute('data-focus-index', String(i)));
+  return found.length;
+}"""
+FOCUSED = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return null;
+  const style = getComputedStyle(el);
+  return {index: el.getAttribute('data-focus-index'), tag: el.tagName, text: el.textContent.trim().slice(0, 40),
+          outline: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0,
+          shadow: style.boxShadow !== 'none'};
+}"""
+
+
+def axe_violations(page: Page) -> list[dict[str, Any]]:
+    assert AXE.is_file(), "axe-core is missing: run tools/ensure-browser.sh"
+    page.add_script_tag(path=str(AXE))
+    result: dict[str, Any] = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [
+        {"id": v["id"], "impact": v["impact"], "help": v["help"],
+         "nodes": [{"target": n["target"], "summary": n.get("failureSummary", "")} for n in v["nodes"][:5]]}
+        for v in result["violations"]
+    ]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("kind", DEMO_PAGES)
+def test_axe_finds_no_violations(watched_page: tuple[Page, PageProblems], demo_url: str, kind: str,
+                                 scheme: str) -> None:
+    page, _ = watched_page
+    page.emulate_media(color_scheme=scheme)
+    page.goto(demo_url + DEMO_PAGES[kind])
+    violations = axe_violations(page)
+    assert violations == [], f"axe on {kind} ({scheme}):\n" + json.dumps(violations, indent=2)
+
+
+def test_axe_checks_the_phone_layout_too(watched_page: tuple[Page, PageProblems], demo_url: str) -> None:
+    """Code blocks and tables scroll sideways on a phone; those regions must still be reachable by keyboard."""
+    page, _ = watched_page
+    width = 360
+    page.set_viewport_size({"width": width, "height": 800})
+    for kind in ("post", "post-with-shortcodes", "career", "projects"):
+        page.goto(demo_url + DEMO_PAGES[kind])
+        violations = axe_violations(page)
+        assert violations == [], f"axe on {kind} at {width} px:\n" + json.dumps(violations, indent=2)
+
+
+@pytest.mark.parametrize("kind", DEMO_PAGES)
+def test_keyboard_reaches_every_control_with_visible_focus(
+    watched_page: tuple[Page, PageProblems], demo_url: str, kind: str
+) -> None:
+    page, _ = watched_page
+    page.goto(demo_url + DEMO_PAGES[kind])
+    total = page.evaluate(TAG_FOCUSABLES)
+    assert total > 0
+    reached: set[str] = set()
+    invisible: list[dict[str, Any]] = []
+    for _ in range(total + 40):  # room for scrollable regions Chromium adds to the tab order
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUSED)
+        if focused is None:
+            break
+        if not (focused["outline"] or focused["shadow"]):
+            invisible.append(focused)
+        if focused["index"] is not None:
+            if focused["index"] in reached:
+                break
+            reached.add(focused["index"])
+    missing = sorted(set(map(str, range(total))) - reached, key=int)
+    assert missing == [], f"{kind}: Tab never reaches elements {missing} of {total}"
+    assert invisible == [], f"{kind}: focus is not visible on {invisible}"
+
+
+def test_skip_link_is_first_and_moves_to_main(watched_page: tuple[Page, PageProblems], demo_url: str) -> None:
+    page, _ = watched_page
+    page.goto(demo_url + DEMO_PAGES["post"])
+    page.keyboard.press("Tab")
+    skip = page.locator(".skip-link")
+    assert page.evaluate("document.activeElement.className") == "skip-link"
+    box = skip.bounding_box()
+    assert box is not None and box["y"] >= 0, "the focused skip link is on screen"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"

@@ -1,0 +1,166 @@
+"""Metadata in every page: title, description, canonical, Open Graph, Twitter card and JSON-LD."""
+
+from __future__ import annotations
+
+import json
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from publishing_sites import BASE_URL, HOSTILE, NOW, build_demo, write_hostile_site
+
+from careerblog.build import build
+from careerblog.config import BuildOptions
+from careerblog.metadata import script_json
+
+
+class Head(HTMLParser):
+    """What a crawler reads from <head>: meta tags, links, the title and JSON-LD blocks."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.meta: dict[str, list[str]] = {}
+        self.links: dict[str, str] = {}
+        self.title = ""
+        self.json_ld: list[str] = []
+        self._in: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "meta" and ("property" in a or "name" in a):
+            self.meta.setdefault(a.get("property") or a["name"], []).append(a.get("content", ""))
+        elif tag == "link" and "rel" in a:
+            self.links[a["rel"]] = a.get("href", "")
+        elif tag == "title":
+            self._in = "title"
+        elif tag == "script" and a.get("type") == "application/ld+json":
+            self._in = "json"
+            self.json_ld.append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in = None
+
+    def handle_data(self, data: str) -> None:
+        if self._in == "title":
+            self.title += data
+        elif self._in == "json":
+            self.json_ld[-1] += data
+
+
+def read_head(path: Path) -> Head:
+    head = Head()
+    head.feed(path.read_text(encoding="utf-8"))
+    return head
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_demo(tmp_path_factory.mktemp("demo") / "careerblog")
+
+
+def graphs(head: Head) -> list[dict[str, object]]:
+    return [json.loads(block) for block in head.json_ld]
+
+
+def test_every_page_has_title_description_canonical_og_and_twitter(demo: Path) -> None:
+    pages = sorted(demo.rglob("*.html"))
+    assert len(pages) > 10
+    for page in pages:
+        head = read_head(page)
+        assert head.title.strip(), page
+        for key in ("description", "og:title", "og:type", "og:site_name", "twitter:card", "twitter:title"):
+            assert head.meta.get(key, [""])[0], (page, key)
+        if page.name == "404.html":
+            assert "canonical" not in head.links
+            continue
+        relative = page.relative_to(demo).as_posix()
+        expected = BASE_URL + (relative[: -len("index.html")] if relative.endswith("index.html") else relative)
+        assert head.links["canonical"] == expected
+        assert head.meta["og:url"] == [expected]
+
+
+@pytest.mark.parametrize("page", ["index.html", "career/index.html", "resume/index.html"])
+def test_profile_pages_carry_profilepage_and_person(demo: Path, page: str) -> None:
+    (graph,) = graphs(read_head(demo / page))
+    assert graph["@type"] == "ProfilePage"
+    person = graph["mainEntity"]
+    assert isinstance(person, dict)
+    assert person["@type"] == "Person"
+    assert person["name"] == "Jordan Ellis"
+    assert person["jobTitle"] == "ML Cloud Engineer"
+    assert person["worksFor"] == {"@type": "Organization", "name": "Example Logistics"}
+    assert "Python" in person["knowsAbout"] and "Machine learning" in person["knowsAbout"]
+    assert person["sameAs"] == ["https://github.com/jordan-ellis-example",
+                                "https://www.linkedin.com/in/jordan-ellis-example"]
+    assert person["image"] == BASE_URL + "images/avatar.svg"
+
+
+def test_posts_carry_blogposting(demo: Path) -> None:
+    page = demo / "posts/from-data-engineer-to-ml-cloud-engineer/index.html"
+    head = read_head(page)
+    (graph,) = graphs(head)
+    assert graph["@type"] == "BlogPosting"
+    assert graph["headline"] == "From Data Engineer to ML Cloud Engineer"
+    assert graph["datePublished"] == "2025-09-15T00:00:00Z"
+    assert graph["url"] == BASE_URL + "posts/from-data-engineer-to-ml-cloud-engineer/"
+    assert graph["author"] == {"@type": "Person", "name": "Jordan Ellis", "url": BASE_URL}
+    assert head.meta["og:type"] == ["article"]
+    assert head.meta["article:published_time"] == ["2025-09-15T00:00:00Z"]
+    assert "career" in head.meta["article:tag"]
+
+
+def test_other_pages_carry_no_person_graph(demo: Path) -> None:
+    assert graphs(read_head(demo / "tags/index.html")) == []
+    assert graphs(read_head(demo / "posts/index.html")) == []
+
+
+def test_hostile_text_is_escaped_in_attributes_and_json_ld(site_dir: Path, tmp_path: Path) -> None:
+    write_hostile_site(site_dir)
+    out = tmp_path / "out"
+    build(BuildOptions(root=site_dir, output=out, now=NOW))
+    for page in ("index.html", "posts/hostile/index.html", "resume/index.html", "career/index.html"):
+        html = (out / page).read_text(encoding="utf-8")
+        head = read_head(out / page)
+        # The parser sees the text exactly: no attribute was cut short, no element injected.
+        assert head.meta["og:site_name"] == [HOSTILE]
+        if page in ("index.html", "posts/hostile/index.html"):
+            assert head.meta["twitter:title"] == [HOSTILE]
+        (block,) = head.json_ld
+        assert "</script" not in block.lower() and "<!--" not in block and "&" not in block
+        assert html.count("<script>alert(1)") == 0
+        json.loads(block)
+    post = json.loads(read_head(out / "posts/hostile/index.html").json_ld[0])
+    assert post["headline"] == HOSTILE
+    assert post["keywords"] == [HOSTILE]
+    person = json.loads(read_head(out / "resume/index.html").json_ld[0])["mainEntity"]
+    assert person["name"] == HOSTILE
+    assert person["sameAs"] == ["https://github.com/x?a=1&b=2"]
+
+
+@given(st.text())
+def test_script_json_round_trips_and_never_closes_the_script(value: str) -> None:
+    text = str(script_json({"v": value, "k": [value]}))
+    assert not set(text) & {"<", ">", "&", "\u2028", "\u2029"}
+    assert json.loads(text) == {"v": value, "k": [value]}
+
+
+def test_link_previews_get_raster_images_only(site_dir: Path, tmp_path: Path) -> None:
+    from sitefiles import write_site
+
+    write_site(site_dir, {
+        "content/posts/2024-01-02-photo.md": "---\ntitle: Photo\nimage: /img/cover.png\n---\nBody.\n",
+        "content/posts/2024-01-03-drawing.md": "---\ntitle: Drawing\nimage: /img/cover.svg\n---\nBody.\n",
+        "static/img/cover.png": "png", "static/img/cover.svg": "<svg/>",
+    })
+    out = tmp_path / "out"
+    build(BuildOptions(root=site_dir, output=out, now=NOW))
+    photo = read_head(out / "posts/photo/index.html")
+    assert photo.meta["og:image"] == ["https://example.org/img/cover.png"]
+    assert photo.meta["twitter:image"] == ["https://example.org/img/cover.png"]
+    assert photo.meta["twitter:card"] == ["summary_large_image"]
+    drawing = read_head(out / "posts/drawing/index.html")
+    assert "og:image" not in drawing.meta and "twitter:image" not in drawing.meta
+    assert drawing.meta["twitter:card"] == ["summary"]
+    assert graphs(drawing)[0]["image"] == "https://example.org/img/cover.svg"
