@@ -17,6 +17,7 @@ Each case is a folder holding a small site and a `case.yml` that says what must 
     order: {path: [a, b, c]}      # success: text that must appear in this order
     then: {rename: {a: b}, delete: [x], exit: 0, exists: [...], absent: [...]}   # a second build after edits
     commands: [build, check]      # which commands the case applies to (default: all)
+    check: {exit: 1, messages: [...]}   # what `careerblog check` must do, where it differs from build
 
 The harness copies the case into a work folder (`work/site`), beside a sibling folder that must stay
 untouched, plants a previous output with careerblog's manifest and a sentinel file, and runs the real
@@ -36,7 +37,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 import yaml
 
@@ -236,10 +237,6 @@ class _Links(HTMLParser):
                 self.targets.append(value)
 
 
-# The theme links the feed from every page; feed.xml is written by publishing (issue 5), not yet on main.
-NOT_YET_BUILT = ("feed.xml",)
-
-
 class _Attributes(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -271,16 +268,92 @@ def broken_internal_links(output: Path, base_path: str) -> list[str]:
     for page in sorted(output.rglob("*.html")):
         parser = _Links()
         parser.feed(page.read_text(encoding="utf-8"))
-        for target in parser.targets:
+        rel_page = page.relative_to(output).as_posix()
+        page_url = "https://example.org" + base_path + (rel_page[: -len("index.html")] if rel_page.endswith(
+            "index.html") else rel_page)
+        for written in parser.targets:
+            if written.startswith("#") or urlsplit(written).scheme:
+                continue
+            target = urljoin(page_url, written)  # relative links as the browser reads them on this page
             parts = urlsplit(target)
-            if parts.scheme or target.startswith(("//", "#")) or not parts.path.startswith(base_path):
+            if parts.netloc != "example.org" or not parts.path.startswith(base_path):
                 continue
             rel = unquote(parts.path[len(base_path):])
-            if rel in NOT_YET_BUILT:
-                continue
             path = output / rel
             if rel == "" or rel.endswith("/"):
                 path = path / "index.html"
             if not path.is_file():
-                broken.append(f"{page.relative_to(output)} -> {target}")
+                broken.append(f"{rel_page} -> {written}")
     return broken
+
+
+def expectation(case: Case, command: str) -> dict[str, Any]:
+    """What `command` must do on this case: the case's own spec, with the command's overrides."""
+    spec = dict(case.spec)
+    if command != "build":
+        for key in ("exists", "absent", "contains", "not_contains", "order", "inert", "then"):
+            spec.pop(key, None)  # only build writes an output to look at
+    spec.update(case.spec.get(command) or {})
+    return spec
+
+
+def verify(case: Case, command: str, tmp: Path, base_path: str = "/blog/") -> list[str]:
+    """Run `command` on a copy of the case and return every way it broke a promise (empty: all held)."""
+    spec = expectation(case, command)
+    work = prepare(case, tmp)
+    everything_before = snapshot(work.top, (work.site / CACHE,))
+    outside_before = outside_output(snapshot(work.top, skip_paths(work)), work)
+    staging_before = staging_like(work.top)
+
+    result = careerblog(command_args(case, work, command), work.site, work.env)
+
+    report = f"`careerblog {command}` exit {result.returncode}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+    problems = []
+    expected_exit = int(spec.get("exit", 0))
+    if result.returncode != expected_exit:
+        problems.append(f"exit code {result.returncode}, expected {expected_exit}")
+    if "Traceback" in result.stderr or "internal error" in result.stderr:
+        problems.append("a traceback or internal error")
+    problems += check_messages(spec, result)
+    if expected_exit == 1 and "careerblog: failed with" not in result.stderr and command == "build":
+        problems.append("no error count at the end")
+    if staging_like(work.top) != staging_before:
+        problems.append(f"staging folders left behind: {staging_like(work.top)}")
+
+    if result.returncode != 0 or command != "build":
+        # P3 and P4: a failed build, and any check, changes nothing at all, the previous output included.
+        if snapshot(work.top, (work.site / CACHE,)) != everything_before:
+            problems.append("files changed: " + _changes(everything_before, snapshot(work.top, (work.site / CACHE,))))
+        if work.planted and work.output is not None and (work.output / SENTINEL).read_bytes() != SENTINEL_TEXT:
+            problems.append("the sentinel file in the previous output changed")
+        return [p + "\n" + report for p in problems[:1]] + problems[1:]
+
+    # P4: a good build changes nothing outside its output, staging folder and cache.
+    after = outside_output(snapshot(work.top, skip_paths(work)), work)
+    if after != outside_before:
+        problems.append("files outside the output changed: " + _changes(outside_before, after))
+    assert work.output is not None
+    problems += check_output(spec, work.output)
+    if spec.get("links_resolve", True):
+        problems += [f"broken link {b}" for b in broken_internal_links(work.output, base_path)]
+
+    then = spec.get("then")
+    if then:
+        for old, new in (then.get("rename") or {}).items():
+            (work.site / old).rename(work.site / new)
+        for gone in then.get("delete") or []:
+            (work.site / gone).unlink()
+        outside_before = outside_output(snapshot(work.top, skip_paths(work)), work)
+        again = careerblog(command_args(case, work, command), work.site, work.env)
+        if again.returncode != int(then.get("exit", 0)):
+            problems.append(f"second build: exit {again.returncode}\n{again.stderr}")
+        problems += [f"second build: {p}" for p in check_output(then, work.output)]
+        if outside_output(snapshot(work.top, skip_paths(work)), work) != outside_before:
+            problems.append("second build changed files outside the output")
+        problems += [f"second build: broken link {b}" for b in broken_internal_links(work.output, base_path)]
+    return [p + "\n" + report for p in problems[:1]] + problems[1:]
+
+
+def _changes(before: dict[str, str], after: dict[str, str]) -> str:
+    changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+    return ", ".join(changed[:10])
