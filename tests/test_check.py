@@ -210,3 +210,12 @@ def test_a_broken_nav_entry_is_traced_to_site_yml(site_dir: Path) -> None:
     errors = [line for line in result.stderr.splitlines() if ": error: " in line]
     pages = sorted(["/", "/404.html", "/about/", "/posts/", "/tags/"])
     assert sorted(errors) == [f"content/site.yml:5: error: broken link to /talks/ (in {page})" for page in pages]
+
+
+def test_preview_image_and_og_url_must_exist_too() -> None:
+    pages = {"index.html": '<meta property="og:url" content="https://example.org/">'
+                           '<meta property="og:image" content="https://example.org/img/gone.png">'
+                           '<meta name="twitter:image" content="https://example.org/img/there.png">'
+                           '<meta name="description" content="/not/a/link/">'}
+    report = check_pages(pages, {"index.html", "img/there.png"}, "https://example.org/", "/")
+    assert [b.target for b in report.broken] == ["https://example.org/img/gone.png"]

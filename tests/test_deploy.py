@@ -95,7 +95,8 @@ def test_dirty_work_tree_is_a_warning_named_in_the_commit(repo: tuple[Path, Path
     (site / "content" / "pages" / "about.md").write_text("---\ntitle: About\n---\nChanged.\n", encoding="utf-8")
     result = deploy(site)
     assert result.exit_code == 0
-    assert "warning: the work tree has uncommitted changes" in result.stderr
+    warning = "deploy: warning: the work tree has uncommitted changes; the deploy commit is marked dirty\n"
+    assert warning in result.stderr
     message = git("log", "-1", "--format=%B", "gh-pages", cwd=remote)
     assert message.splitlines()[0].endswith("(dirty)")
     assert git("rev-parse", "--short=12", "HEAD", cwd=site) in message

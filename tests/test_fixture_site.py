@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import posixpath
-import re
 import subprocess
 import sys
 from html.parser import HTMLParser
@@ -107,10 +106,11 @@ def test_site_static_files_override_the_themes(built: tuple[BuildResult, Path]) 
 
 def test_markdown_features(built: tuple[BuildResult, Path]) -> None:
     html = main_of(page(built[1], "posts/every-key"))
-    assert re.search(r'<div class="highlight"><pre[^>]*><span></span><code><span class="k">def</span>', html)
+    assert '<div class="highlight"><pre' in html
+    assert '<code><span class="k">def</span>' in html
     assert "<th>Year</th>" in html
     assert '<a class="footnote-ref" href="#fn:1">1</a>' in html
-    assert re.search(r'<nav class="toc"[^>]*><h2[^>]*>Contents</h2><div class="toc">', html)
+    assert '<div class="toc">\n<ul>\n<li><a href="#code">Code</a></li>' in html
     assert '<h2 id="a-table">A table<a class="anchor" href="#a-table"' in html
     assert '<a href="/talks/2024-pycon/">a talk</a>' in html
     assert "<a>script link</a>" in html
@@ -132,7 +132,7 @@ def test_data_pages(built: tuple[BuildResult, Path]) -> None:
     out = built[1]
     assert "Warehouse Migration" in page(out, "projects")
     assert "<h1>Ada Fixture</h1>" in page(out, "resume")
-    assert '<figure class="chart" id="chart-skills-evolution">' in page(out, "career")
+    assert '<figure class="chart" data-chart="skills-evolution"' in page(out, "career")
     assert "<h1>Ada Fixture</h1>" not in page(out, "")  # the home hero names the person once, in its own h1
     assert '<h1 id="hero-name">Ada Fixture</h1>' in page(out, "")
 

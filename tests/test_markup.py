@@ -13,7 +13,8 @@ def convert(body: str, base_path: str = "/") -> Converted:
 
 def test_fenced_code_is_highlighted_with_css_classes() -> None:
     html = convert("```python\ndef f():\n    return 1\n```\n").html
-    assert html.startswith('<div class="highlight"><pre tabindex="0"><span></span><code><span class="k">def</span>')
+    assert html.startswith('<div class="highlight"><pre')
+    assert '<code><span class="k">def</span>' in html
     assert "style=" not in html
 
 

@@ -65,6 +65,11 @@ def test_dates_without_a_zone_are_read_in_the_sites_zone(site_dir: Path) -> None
         "2024-01-01T23:00:00+00:00", "2024-01-02T09:00:00+00:00", "2024-01-02T10:00:00+00:00"]
 
 
+def test_unpadded_dates_are_read(site_dir: Path) -> None:
+    (post,), _, msgs = load(site_dir, {"content/posts/x.md": "---\ntitle: T\ndate: 2024-2-3\n---\n"})
+    assert (msgs, post.date) == ([], dt.datetime(2024, 2, 3, tzinfo=dt.UTC))
+
+
 def test_a_front_matter_date_wins_over_the_file_name(site_dir: Path) -> None:
     (post,), _, _ = load(site_dir, {POST: "---\ntitle: T\ndate: 2023-05-06\n---\n"})
     assert post.date.date() == dt.date(2023, 5, 6)

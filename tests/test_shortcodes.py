@@ -90,8 +90,9 @@ def test_tokens_are_stable_for_the_same_body() -> None:
 def test_shortcodes_in_indented_code_stay_text() -> None:
     body = "Text.\n\n    {{< timeline >}}\n\n    more code\n\nAfter.\n"
     assert calls(body) == []
-    assert html_with(body, {}).startswith(
-        '<p>Text.</p>\n<div class="highlight"><pre tabindex="0"><span></span><code>{{&lt; timeline &gt;}}\n\nmore code')
+    html = html_with(body, {})
+    assert html.startswith('<p>Text.</p>\n<div class="highlight"><pre')
+    assert "<code>{{&lt; timeline &gt;}}\n\nmore code" in html
 
 
 def test_an_indented_shortcode_in_a_list_item_or_after_a_paragraph_is_still_a_block() -> None:

@@ -48,7 +48,9 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
 def test_the_wheel_holds_the_theme(installed: tuple[Path, dict[str, str], Path]) -> None:
     names = set(zipfile.ZipFile(installed[2]).namelist())
     for name in ("careerblog/theme/templates/base.html", "careerblog/theme/templates/shortcodes/timeline.html",
-                 "careerblog/theme/static/css/site.css", "careerblog/cli.py"):
+                 "careerblog/theme/static/css/site.css", "careerblog/cli.py",
+                 "careerblog/theme/templates/_chart.html", "careerblog/theme/static/js/charts.js",
+                 "careerblog/vendor/plotly-basic.min.js"):
         assert name in names, name
     assert not any(n.startswith(("tests/", "content/")) for n in names)
 

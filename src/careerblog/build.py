@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from careerblog.charts import build_charts, chart_function, plotly_bundle
 from careerblog.config import BuildOptions, load_config
 from careerblog.diagnostics import BuildError, Diagnostic, Diagnostics
 from careerblog.feeds import render_feeds
@@ -56,8 +57,13 @@ def render_site(options: BuildOptions) -> Rendered:
 
     documents = convert_documents(site.documents, config.base_path)
     env = make_environment(root, config, theme)
+    charts = build_charts(profile)
+    plotly_js = plotly_bundle() if charts.charts else None
+    env.globals.update(charts=charts, chart=chart_function(charts, env, plotly_js.path if plotly_js else ""))
     entries = make_entries(site, documents, env, root, diags)
     outputs, planned = render_pages(site, entries, env, root, diags)
+    if plotly_js and any(plotly_js.path.encode() in page.content for page in outputs):
+        outputs.append(plotly_js)  # only a site with a page that holds a chart ships plotly.js
     check_document_links(site, documents, planned, diags)
     outputs += [*render_feeds(site, entries), *render_resume_json(site)]  # feed, sitemap, robots, resume.json
     diags.raise_if_errors()

@@ -15,6 +15,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from careerblog.config import BuildOptions, normalize_base_url
 from careerblog.diagnostics import BuildError, Diagnostic
+from careerblog.render import KINDS
 from careerblog.templating import THEME_DIR
 
 if TYPE_CHECKING:
@@ -28,6 +29,8 @@ LINK_ATTRIBUTES: Mapping[str, tuple[str, ...]] = {
 }
 # Link relations that name a host to talk to, not a document.
 _NOT_DOCUMENTS = ("preconnect", "dns-prefetch")
+# Metadata that holds a URL of this site (link previews fetch them).
+_URL_METAS = ("og:url", "og:image", "twitter:image")
 _SKIPPED_SCHEMES = ("mailto", "tel", "javascript", "data", "about", "blob", "sms")
 USER_AGENT = "careerblog-link-check"
 
@@ -74,6 +77,8 @@ class _PageParser(HTMLParser):
             self.ids.add(values["name"])
         if tag == "link" and set(values.get("rel", "").lower().split()) & set(_NOT_DOCUMENTS):
             return
+        if tag == "meta" and (values.get("property") or values.get("name")) in _URL_METAS:
+            self.links.append(Link(values.get("content", "").strip(), line))
         for name in LINK_ATTRIBUTES.get(tag, ()):
             if name not in values:
                 continue
@@ -302,7 +307,7 @@ def check_site(options: BuildOptions, built: Path | None = None, external: bool 
         asked = len(external_links(pages, base_url))
         broken += check_external(pages, base_url, timeout, fetch)
 
-    sources = _page_sources(rendered, options.root) if rendered else {}
+    sources = _page_sources(rendered, options.root, options.theme_dir) if rendered else {}
     elsewhere = _shared_sources(options) if rendered and broken else []
     texts: dict[str, str] = {}
 
@@ -349,16 +354,35 @@ def _shared_sources(options: BuildOptions) -> list[tuple[str, Path]]:
     return found
 
 
-def _page_sources(rendered: Rendered, root: Path) -> dict[str, tuple[str, Path]]:
+def _generated_kind(path: str) -> str:
+    """The page kind of a generated output path, by the URL patterns of render.PAGE_KINDS."""
+    parts = path.split("/")
+    if path == "404.html":
+        return "404"
+    if parts[0] == "posts":
+        return "archive"
+    if parts[0] == "tags":
+        return "tags" if len(parts) == 2 else "tag"
+    if parts[0] in KINDS and len(parts) == 2:
+        return parts[0]
+    return "home"
+
+
+def _page_sources(rendered: Rendered, root: Path, theme_dir: Path | None = None) -> dict[str, tuple[str, Path]]:
     """For each output page: the source named in messages and the file that holds its text."""
     found: dict[str, tuple[str, Path]] = {}
+    theme = (theme_dir or THEME_DIR) / "templates"
     for output in rendered.outputs:
-        if not output.source:
-            continue
-        if output.source.startswith("careerblog/theme/"):
-            found[output.path] = (output.source, THEME_DIR / output.source[len("careerblog/theme/"):])
-        else:
+        if output.source.startswith("careerblog/theme/"):  # a generated page, named by the theme template
+            found[output.path] = (output.source, theme.parent / output.source[len("careerblog/theme/"):])
+        elif output.source:
             found[output.path] = (output.source, root / output.source)
+        elif output.path.endswith(".html"):
+            # A generated page without a named source: its links are written in its kind's template.
+            name = KINDS[_generated_kind(output.path)].template
+            site_file = root / "templates" / name
+            found[output.path] = ((f"templates/{name}", site_file) if site_file.is_file()
+                                  else (f"careerblog/theme/templates/{name}", theme / name))
     for static in rendered.site.static_files:
         if static.path.endswith(".html"):
             try:

@@ -110,7 +110,7 @@ def _deploy(options: BuildOptions, remote: str, branch: str, force: bool, messag
         source = "no commit yet"
     dirty = bool(_git("status", "--porcelain", cwd=top))
     if dirty:
-        warn("careerblog: warning: the work tree has uncommitted changes; the deploy commit is marked dirty")
+        warn("deploy: warning: the work tree has uncommitted changes; the deploy commit is marked dirty")
     text = message or f"Deploy site built from {source}{' (dirty)' if dirty else ''}"
     text += f"\n\nSource: {source}{' + uncommitted changes (dirty work tree)' if dirty else ''}\nBy: careerblog deploy"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -109,13 +110,16 @@ def person_data(site: Site) -> dict[str, Any] | None:
     return data
 
 
-def _absolute(site: Site) -> Any:
+def _absolute(site: Site) -> Callable[[str], str]:
     config = site.config
     return lambda url: urls.absolute(url, config.base_url, config.base_path)
 
 
 def page_metadata(site: Site, info: PageInfo, entry: Entry | None = None) -> PageMeta:
-    """Everything <head> says about one page to search engines and link previews; `entry` is a post's."""
+    """Everything <head> says about one page to search engines and link previews; `entry` is a post's.
+
+    render_pages passes the result to every page template as `meta` (printed by _meta.html).
+    """
     config = site.config
     absolute = _absolute(site)
     person = site.profile.person
@@ -134,7 +138,7 @@ def page_metadata(site: Site, info: PageInfo, entry: Entry | None = None) -> Pag
 
     if post is not None:
         published = _iso(post.date)
-        modified = _iso(post.updated or post.date)
+        modified = _iso(max(post.date, post.updated) if post.updated else post.date)
         tags = post.tags
         graph = {"@context": "https://schema.org", "@type": "BlogPosting", "headline": post.title,
                  "url": canonical, "mainEntityOfPage": canonical, "datePublished": published,
@@ -148,6 +152,7 @@ def page_metadata(site: Site, info: PageInfo, entry: Entry | None = None) -> Pag
         if author is not None:
             graph["author"] = {key: author[key] for key in ("@type", "name", "url") if key in author}
         graph["isPartOf"] = {"@type": "Blog", "name": config.title, "url": absolute(urls.archive_url(1))}
+    # A blog without profile.yml still has résumé and career pages about its author, but its home is the blog.
     elif info.kind in PROFILE_KINDS and author is not None and (person is not None or info.kind != "home"):
         graph = {"@context": "https://schema.org", "@type": "ProfilePage", "name": title, "url": canonical,
                  "inLanguage": config.language, "mainEntity": author}

@@ -375,6 +375,19 @@ def _named_list(data: dict[Any, Any], key: str, path: str, diags: Diagnostics) -
     return out
 
 
+def _check_periods(areas: list[KnowledgeArea], lines: list[int | None], path: str, diags: Diagnostics) -> None:
+    """Knowledge areas are compared year by year: an area that skips a year the others give has a hole."""
+    years = {y for area in areas for y, _ in area.levels}
+    for area, line in zip(areas, lines, strict=True):
+        missing = sorted(years - {y for y, _ in area.levels}) if area.levels else []
+        if missing:
+            listed = ", ".join(map(str, missing))
+            which = "that year" if len(missing) == 1 else "those years"
+            diags.warning(path, line, f"knowledge area {area.name!r} has no level for {listed}, which other areas "
+                          f"give; the knowledge-areas chart leaves it out of {which}",
+                          "give every knowledge area a level for the same years")
+
+
 def _skills(data: Any, path: str, diags: Diagnostics) -> Skills | None:
     if not _expect(data, dict, path, diags, "for example: skills: [{name: Python, levels: {2020: 3}}]"):
         return None
@@ -414,6 +427,7 @@ def _skills(data: Any, path: str, diags: Diagnostics) -> Skills | None:
         areas.append(KnowledgeArea(name, _levels(entry.get("levels"), f, scale, f"knowledge area {name!r}")))
         seen.append((name, f.line()))
     _check_unique(seen, "knowledge area", path, diags)
+    _check_periods(areas, [line for _, line in seen], path, diags)
 
     technologies: list[Technology] = []
     seen = []

@@ -20,7 +20,7 @@ from careerblog.metadata import page_metadata
 from careerblog.posts import Page, Post
 from careerblog.shortcodes import expand_shortcodes
 from careerblog.site import Site, Tag
-from careerblog.templating import template_error, template_origin
+from careerblog.templating import ShortcodeArgumentError, fail, template_error, template_origin
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,19 +255,6 @@ def make_entries(site: Site, documents: dict[str, Converted], env: jinja2.Enviro
         entries[item.source] = Entry(item, Markup(content), summary, Markup(doc.toc_html),
                                      doc.reading_minutes, doc.words, tags)
     return entries
-
-
-class ShortcodeArgumentError(Exception):
-    """Raised from a shortcode template (through `fail`) for arguments it cannot use."""
-
-    def __init__(self, message: str, hint: str = "") -> None:
-        super().__init__(message)
-        self.hint = hint
-
-
-def fail(message: str, hint: str = "") -> None:
-    """Template global: stop a shortcode with a message located at the shortcode's line."""
-    raise ShortcodeArgumentError(message, hint)
 
 
 def _known_targets(site: Site, planned: list[PlannedPage]) -> set[str]:

@@ -77,6 +77,19 @@ def template_origin(env: jinja2.Environment, name: str, site_root: Path) -> str:
     return f"careerblog/theme/templates/{name}"
 
 
+class ShortcodeArgumentError(Exception):
+    """Raised from a shortcode template (through `fail`) for arguments it cannot use."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.hint = hint
+
+
+def fail(message: str, hint: str = "") -> None:
+    """Template global: stop a shortcode with a message located at the shortcode's line."""
+    raise ShortcodeArgumentError(message, hint)
+
+
 def template_error(exc: BaseException, site_root: Path, doing: str) -> Diagnostic:
     """Turn an exception raised while loading or rendering a template into a located message."""
     if isinstance(exc, jinja2.TemplateSyntaxError):
@@ -90,6 +103,8 @@ def template_error(exc: BaseException, site_root: Path, doing: str) -> Diagnosti
     if frames:
         frame = frames[-1]
         path = _display_path(frame.filename, site_root)
+        if isinstance(exc, ShortcodeArgumentError):
+            return Diagnostic(path, frame.lineno, None, "error", f"{exc} ({doing})", exc.hint)
         message = str(exc) if isinstance(exc, jinja2.UndefinedError) else f"{type(exc).__name__}: {exc}"
         return Diagnostic(path, frame.lineno, None, "error", f"{message} ({doing})",
                           "check the variable names against the template context in the README")

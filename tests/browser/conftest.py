@@ -16,7 +16,7 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -163,3 +163,18 @@ def screenshot_dir() -> Path:
     folder = TEST_OUTPUT / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[[Path], str]]:
+    """Serve any folder on loopback for one test: `serve(folder)` returns its origin."""
+    servers: list[http.server.ThreadingHTTPServer] = []
+
+    def start(folder: Path) -> str:
+        server, origin = serve_folder(folder)
+        servers.append(server)
+        return origin
+
+    yield start
+    for server in servers:
+        server.shutdown()

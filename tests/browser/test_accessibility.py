@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from browser.conftest import NOW, serve_folder
 from browser.harness import DEMO_PAGES, PageProblems
 from playwright.sync_api import Page
+from sitefiles import write_site
+
+from careerblog.build import build
+from careerblog.config import BuildOptions
 
 AXE = Path(__file__).resolve().parents[2] / "tools" / "node_modules" / "axe-core" / "axe.min.js"
 
@@ -99,3 +105,32 @@ def test_skip_link_is_first_and_moves_to_main(watched_page: tuple[Page, PageProb
     assert box is not None and box["y"] >= 0, "the focused skip link is on screen"
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "main"
+
+
+@pytest.fixture(scope="module")
+def bare_site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A new user's first site: two posts, no data files, no nav, no templates of its own."""
+    root = tmp_path_factory.mktemp("bare")
+    write_site(root, {
+        "content/site.yml": 'title: Notes\nbase_url: "https://example.org/"\n',
+        "content/posts/2024-01-02-first.md": "---\ntitle: First\ntags: [python]\n---\nHi.\n\n## One\n\nA.\n\n## Two\n",
+        "content/posts/2024-02-03-second.md": "---\ntitle: Second\n---\n```python\nprint('hi')\n```\n",
+    })
+    out = tmp_path_factory.mktemp("bare-out") / "site"
+    build(BuildOptions(root=root, output=out, now=NOW))
+    server, origin = serve_folder(out)
+    yield origin + "/"
+    server.shutdown()
+
+
+@pytest.mark.parametrize("path", ["", "posts/first/", "posts/second/"])
+def test_a_site_without_career_data_is_accessible_too(watched_page: tuple[Page, PageProblems], bare_site_url: str,
+                                                      path: str) -> None:
+    page, problems = watched_page
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        page.goto(bare_site_url + path)
+        assert page.locator("h1").count() == 1
+        violations = axe_violations(page)
+        assert violations == [], f"axe on /{path} ({scheme}):\n" + json.dumps(violations, indent=2)
+    assert problems.console_errors == [] and problems.failed_requests == []

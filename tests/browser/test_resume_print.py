@@ -38,3 +38,12 @@ def test_page_counter_counts_pages(watched_page: tuple[Page, PageProblems], demo
     page, _ = watched_page
     page.goto(demo_url + DEMO_PAGES["career"])
     assert len(PDF_PAGE.findall(page.pdf(format="A4"))) > 2
+
+
+def test_printing_from_a_dark_scheme_gives_dark_ink(watched_page: tuple[Page, PageProblems], demo_url: str) -> None:
+    page, _ = watched_page
+    page.emulate_media(color_scheme="dark", media="print")
+    page.goto(demo_url + DEMO_PAGES["post"])
+    colours = page.evaluate("""() => [document.body, document.querySelector('.highlight .k'),
+                                       document.querySelector('.content p')].map(e => getComputedStyle(e).color)""")
+    assert colours == ["rgb(0, 0, 0)"] * 3
