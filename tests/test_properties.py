@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 import tempfile
+import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -260,30 +263,54 @@ class _Page(HTMLParser):
             self.h1 += data
 
 
-def _render_post_page(title: str, root: Path) -> str:
-    front = yaml.safe_dump({"title": title, "tags": [title], "summary": title}, allow_unicode=True)
-    write_site(root, {"content/posts/2024-01-02-p.md": f"---\n{front}---\nBody.\n"})
+def _render_site_with(text: str, root: Path) -> dict[str, str]:
+    """A site whose post title, tag, summary and author's name are all `text`; its outputs by path."""
+    front = yaml.safe_dump({"title": text, "tags": [text], "summary": text}, allow_unicode=True)
+    profile = yaml.safe_dump({"name": text, "label": text}, allow_unicode=True)
+    write_site(root, {"content/posts/2024-01-02-p.md": f"---\n{front}---\nBody.\n",
+                      "content/data/profile.yml": profile})
     rendered = render_site(BuildOptions(root=root, output=root / "_site",
                                         now=dt.datetime(2026, 1, 1, tzinfo=UTC)))
-    pages = {o.path: o.content.decode("utf-8") for o in rendered.outputs}
-    return pages["posts/p/index.html"]
+    return {o.path: o.content.decode("utf-8") for o in rendered.outputs}
 
 
 @pytest.fixture(scope="module")
 def baseline_tags() -> list[str]:
     with tempfile.TemporaryDirectory() as tmp:
         page = _Page()
-        page.feed(_render_post_page("plain", Path(tmp)))
+        page.feed(_render_site_with("plain", Path(tmp))["posts/p/index.html"])
         return page.tags
 
 
+_JSON_LD = re.compile(r'<script type="application/ld\+json">(.*?)</script>', re.S)
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(title=EMBED_TEXT)
-def test_any_title_comes_back_intact_and_inert_in_the_page(title: str, baseline_tags: list[str]) -> None:
+@given(text=EMBED_TEXT)
+def test_any_text_comes_back_intact_and_inert_in_pages_feeds_and_json(text: str, baseline_tags: list[str]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        html = _render_post_page(title, Path(tmp))
+        outputs = _render_site_with(text, Path(tmp))
+    html = outputs["posts/p/index.html"]
     page = _Page()
     page.feed(html)
-    assert page.h1 == title  # intact: the reader sees exactly the text given
+    assert page.h1 == text  # intact: the reader sees exactly the text given
     assert page.tags == baseline_tags  # inert: not one element more or less than with a plain title
     assert not [name for name, _ in page.attributes if name.startswith("on")]
+
+    # JSON-LD: valid JSON holding the text, and nothing in it can end the <script> element early.
+    blocks = _JSON_LD.findall(html)
+    assert blocks
+    for block in blocks:
+        assert "</" not in block and "<!--" not in block
+        data = json.loads(block)
+        if data.get("@type") == "BlogPosting":
+            assert data["headline"] == text and data["author"]["name"] == text
+
+    # The feed: well-formed XML whose entry title is the text.
+    feed = ET.fromstring(outputs["feed.xml"].encode("utf-8"))
+    titles = [t.text for t in feed.iter(ATOM + "title")]
+    assert text in titles
+
+    # resume.json: the name as given.
+    assert json.loads(outputs["resume.json"])["basics"]["name"] == text
