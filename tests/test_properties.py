@@ -1,8 +1,10 @@
-"""Property-based tests: the front-matter parser, slugs and output paths, and text embedded in pages."""
+"""Property-based tests: the front-matter parser, slugs and output paths, and text embedded in pages,
+JSON-LD, the feed, resume.json and chart JSON."""
 
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 import re
 import tempfile
@@ -267,8 +269,9 @@ def _render_site_with(text: str, root: Path) -> dict[str, str]:
     """A site whose post title, tag, summary and author's name are all `text`; its outputs by path."""
     front = yaml.safe_dump({"title": text, "tags": [text], "summary": text}, allow_unicode=True)
     profile = yaml.safe_dump({"name": text, "label": text}, allow_unicode=True)
+    skills = yaml.safe_dump({"skills": [{"name": text, "levels": {2020: 2, 2022: 4}}]}, allow_unicode=True)
     write_site(root, {"content/posts/2024-01-02-p.md": f"---\n{front}---\nBody.\n",
-                      "content/data/profile.yml": profile})
+                      "content/data/profile.yml": profile, "content/data/skills.yml": skills})
     rendered = render_site(BuildOptions(root=root, output=root / "_site",
                                         now=dt.datetime(2026, 1, 1, tzinfo=UTC)))
     return {o.path: o.content.decode("utf-8") for o in rendered.outputs}
@@ -283,6 +286,7 @@ def baseline_tags() -> list[str]:
 
 
 _JSON_LD = re.compile(r'<script type="application/ld\+json">(.*?)</script>', re.S)
+_FIGURE = re.compile(r'<script type="application/json" class="chart-figure">(.*?)</script>', re.S)
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 
@@ -291,15 +295,15 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 def test_any_text_comes_back_intact_and_inert_in_pages_feeds_and_json(text: str, baseline_tags: list[str]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         outputs = _render_site_with(text, Path(tmp))
-    html = outputs["posts/p/index.html"]
+    post_page = outputs["posts/p/index.html"]
     page = _Page()
-    page.feed(html)
+    page.feed(post_page)
     assert page.h1 == text  # intact: the reader sees exactly the text given
     assert page.tags == baseline_tags  # inert: not one element more or less than with a plain title
     assert not [name for name, _ in page.attributes if name.startswith("on")]
 
     # JSON-LD: valid JSON holding the text, and nothing in it can end the <script> element early.
-    blocks = _JSON_LD.findall(html)
+    blocks = _JSON_LD.findall(post_page)
     assert blocks
     for block in blocks:
         assert "</" not in block and "<!--" not in block
@@ -314,3 +318,17 @@ def test_any_text_comes_back_intact_and_inert_in_pages_feeds_and_json(text: str,
 
     # resume.json: the name as given.
     assert json.loads(outputs["resume.json"])["basics"]["name"] == text
+
+    # Chart JSON on the career page: the skill's trace carries the name, and cannot end its <script> early.
+    career = outputs["career/index.html"]
+    figures = _FIGURE.findall(career)
+    assert figures
+    names = []
+    for block in figures:
+        assert "</" not in block and "<!--" not in block
+        names += [trace.get("name") for trace in json.loads(block)["data"]]
+    # plotly.js reads trace names as its own small HTML, so they are stored escaped and show as the text.
+    assert text in [html.unescape(str(name)) for name in names]
+    checked = _Page()
+    checked.feed(career)
+    assert not [name for name, _ in checked.attributes if name.startswith("on")]
