@@ -130,6 +130,21 @@ def read_source(file: Path, relative: str) -> Source:
 
 def parse_datetime(value: Any, tz: dt.tzinfo) -> dt.datetime | None:
     """A front-matter date as an aware datetime; dates and naive times are read in the site's zone."""
+    parsed = _parse_datetime(value, tz)
+    return parsed if parsed is None or representable(parsed, tz) else None
+
+
+def representable(value: dt.datetime, tz: dt.tzinfo) -> bool:
+    """False for an instant that leaves the years 1-9999 in UTC or the site's zone (feeds and pages show both)."""
+    try:
+        value.astimezone(dt.UTC)
+        value.astimezone(tz)
+    except (OverflowError, ValueError):
+        return False
+    return True
+
+
+def _parse_datetime(value: Any, tz: dt.tzinfo) -> dt.datetime | None:
     if isinstance(value, dt.datetime):
         return value if value.tzinfo else value.replace(tzinfo=tz)
     if isinstance(value, dt.date):
@@ -166,6 +181,8 @@ def _date_field(f: Fields, key: str, tz: dt.tzinfo) -> dt.datetime | None:
                 dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
             except ValueError as exc:
                 reason = f" ({exc})"
+        if isinstance(value, dt.date):  # YAML read it as a date, but it leaves the years 1-9999 in UTC
+            value, reason = value.isoformat(), " (outside the years 1-9999 in UTC or the site's zone)"
         f.error(key, f"{key!r} is not a valid date: {value!r}{reason}",
                 "write YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS, optionally with a zone such as +02:00")
     return parsed
@@ -199,6 +216,8 @@ def load_post(source: Source, tz: dt.tzinfo, diags: Diagnostics) -> Post | None:
         try:
             name_date = dt.datetime(int(y), int(m), int(d), tzinfo=tz)
             stem = rest
+            if not representable(name_date, tz):
+                raise ValueError("outside the years 1-9999")
         except ValueError:
             diags.error(source.path, None, f"the file name's date {y}-{m}-{d} is not a real date",
                         "name the file YYYY-MM-DD-slug.md with a real date")
