@@ -199,3 +199,42 @@ def test_two_outputs_for_one_file_are_refused(tmp_path: Path) -> None:
     assert caught.value.diagnostics[0].format().startswith(
         "content/posts/b.md: error: a/index.html is also written by content/pages/a.md")
     assert not out.exists() and _leftovers(tmp_path) == []
+
+
+READ_FAULTS = [
+    ("content/posts/2024-01-02-post-1.md", "content/posts/2024-01-02-post-1.md: error: cannot read the file: "),
+    ("content/site.yml", "content/site.yml: error: cannot read the file: "),
+    ("content/data/profile.yml", "content/data/profile.yml: error: cannot read the file: "),
+    ("templates/post.html", "templates/post.html: error: cannot read the template: "),
+]
+
+
+@pytest.mark.parametrize(("relative", "message"), READ_FAULTS, ids=[r for r, _ in READ_FAULTS])
+@pytest.mark.parametrize("exc", [DENIED, OSError(errno.EIO, os.strerror(errno.EIO))], ids=["EACCES", "EIO"])
+def test_a_source_that_cannot_be_read_is_a_located_error(
+    built: tuple[Path, Path, dict[str, str], dict[str, str]], monkeypatch: pytest.MonkeyPatch,
+    relative: str, message: str, exc: OSError,
+) -> None:
+    site, out, previous, _ = built
+    template = '{% extends "base.html" %}{% block main %}{{ post.title }}{% endblock %}\n'
+    write_site(site, {"content/data/profile.yml": "name: Ada\n", "templates/post.html": template})
+    unreadable = (site / relative).resolve()
+    real_read_bytes, real_open = Path.read_bytes, open
+
+    def read_bytes(self: Path) -> bytes:
+        if self.resolve() == unreadable:
+            raise exc
+        return real_read_bytes(self)
+
+    def guarded_open(file: Any, *args: Any, **kwargs: Any) -> Any:  # jinja2 opens templates itself
+        if isinstance(file, str | Path) and Path(file).resolve() == unreadable:
+            raise exc
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr("builtins.open", guarded_open)
+    with pytest.raises(BuildError) as caught:
+        build(BuildOptions(root=site, output=out, now=NOW))
+    shown = [d.format() for d in caught.value.diagnostics]
+    assert [m for m in shown if m.startswith(message + exc.strerror)], shown
+    assert snapshot(out) == previous

@@ -123,9 +123,18 @@ def split_front_matter(text: str, path: str) -> Source:
     return Source(path, meta, "\n".join(lines[close + 1 :]), close + 2)
 
 
+def read_bytes(file: Path, relative: str) -> bytes:
+    """A source file's bytes, or a located error when the file system will not give them."""
+    try:
+        return file.read_bytes()
+    except OSError as exc:
+        raise BuildError.single(relative, None, f"cannot read the file: {exc.strerror or exc}",
+                                "check the file's permissions") from None
+
+
 def read_source(file: Path, relative: str) -> Source:
     """Read one Markdown file from disk into a Source."""
-    return split_front_matter(decode_text(file.read_bytes(), relative), relative)
+    return split_front_matter(decode_text(read_bytes(file, relative), relative), relative)
 
 
 def parse_datetime(value: Any, tz: dt.tzinfo) -> dt.datetime | None:

@@ -9,7 +9,7 @@ from typing import Any
 
 from careerblog.diagnostics import BuildError, Diagnostics
 from careerblog.fields import Fields, PartialDate, type_name
-from careerblog.posts import decode_text
+from careerblog.posts import decode_text, read_bytes
 from careerblog.yamlfile import line_of, load_yaml
 
 DATA_DIR = "content/data"
@@ -167,7 +167,7 @@ def _read(root: Path, name: str, diags: Diagnostics) -> tuple[str, Any]:
     if not file.is_file():
         return relative, None
     try:
-        data = load_yaml(decode_text(file.read_bytes(), relative), relative)
+        data = load_yaml(decode_text(read_bytes(file, relative), relative), relative)
     except BuildError as exc:
         diags.extend(exc.diagnostics)
         return relative, None
