@@ -238,3 +238,24 @@ def test_a_source_that_cannot_be_read_is_a_located_error(
     shown = [d.format() for d in caught.value.diagnostics]
     assert [m for m in shown if m.startswith(message + exc.strerror)], shown
     assert snapshot(out) == previous
+
+
+def test_a_corrupted_cache_never_changes_the_output(tmp_path: Path) -> None:
+    """The cache may make a build faster, never different: garbage, truncation and a foreign file in it."""
+    site, out = tmp_path / "site", tmp_path / "site" / "_site"
+    _site(site)
+    build(BuildOptions(root=site, output=out, now=NOW))
+    clean = snapshot(out)
+    cache = site / write.CACHE_DIR
+    cache.mkdir(exist_ok=True)
+    files = [p for p in cache.rglob("*") if p.is_file()]
+    for i, file in enumerate(files):  # whatever the cache holds: cut each file short or fill it with noise
+        data = file.read_bytes()
+        file.write_bytes(data[: len(data) // 2] if i % 2 else bytes(reversed(data)) + b"\x00garbage")
+    (cache / "not-ours.bin").write_bytes(os.urandom(256))
+    (cache / "nested").mkdir(exist_ok=True)
+    (cache / "nested" / "x").write_bytes(b"\xff" * 64)
+    (site / "content/posts/2024-01-01-post-0.md").write_text("---\ntitle: Post 0\ntags: [t0]\n---\nText 0.\n",
+                                                              encoding="utf-8")
+    build(BuildOptions(root=site, output=out, now=NOW))
+    assert snapshot(out) == clean

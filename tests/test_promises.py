@@ -37,6 +37,7 @@ def counts() -> dict[str, int]:
         "error cases": sum(1 for c in cases if c.exit == 1),
         "property tests": sum(_given_tests(p) for p in TESTS.glob("test_*.py")),
         "write faults": _list_length(TESTS / "test_faults.py", "FAULTS"),
+        "unreadable sources": _list_length(TESTS / "test_faults.py", "READ_FAULTS"),
         "deploy faults": _list_length(TESTS / "test_deploy_faults.py", "FAULTS"),
         "traversal probes": _list_length(TESTS / "test_serve_probes.py", "TRAVERSALS"),
     }
