@@ -228,7 +228,7 @@ def load_post(source: Source, tz: dt.tzinfo, diags: Diagnostics) -> Post | None:
             if not representable(name_date, tz):
                 raise ValueError("outside the years 1-9999")
         except ValueError:
-            diags.error(source.path, None, f"the file name's date {y}-{m}-{d} is not a real date",
+            diags.error(source.path, 1, f"the file name's date {y}-{m}-{d} is not a real date",
                         "name the file YYYY-MM-DD-slug.md with a real date")
     missing = [k for k in ("title",) if source.meta.get(k) in (None, "")]
     if source.meta.get("date") is None and name_date is None:  # `date:` with no value is missing, not skipped

@@ -170,13 +170,13 @@ def assemble_site(
     for item in items:
         url = item.url
         if url in owners:
-            diags.error(item.source, None, f"URL /{url} is also written by {owners[url]}",
+            diags.error(item.source, 1, f"URL /{url} is also written by {owners[url]}",  # the file as a whole
                         "give one of them another slug (front matter slug: ...)")
         else:
             owners[url] = item.source
     for tag in tags:
         if tag.url in owners:
-            diags.error(owners[tag.url], None, f"URL /{tag.url} is also written by the page of tag {tag.name!r}",
+            diags.error(owners[tag.url], 1, f"URL /{tag.url} is also written by the page of tag {tag.name!r}",
                         "give the page another slug (front matter slug: ...)")
         else:
             owners[tag.url] = f"the page of tag {tag.name!r}"
