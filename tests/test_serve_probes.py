@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from brokensites import SOURCE_DATE_EPOCH, Case, all_cases, snapshot
+from brokensites import SOURCE_DATE_EPOCH, Case, all_cases, plant_previous_output, snapshot
 
 from careerblog.config import BuildOptions
 from careerblog.rebuild import FullRebuild
@@ -94,6 +94,9 @@ def running(tmp_path: Path) -> Iterator[Running]:
     (top / "secret.html").write_text(f"<p>{secret}</p>\n", encoding="utf-8")
     tmpdir = top / "tmp"
     tmpdir.mkdir()
+    plant_previous_output(site / "_site")  # serve builds elsewhere and must never write here
+    untouchable = (site / "content", tmpdir, site / ".careerblog-cache")  # tests edit content/ themselves
+    before = snapshot(top, untouchable)
     env = {**os.environ, "TMPDIR": str(tmpdir), "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH}
     proc = subprocess.Popen([sys.executable, "-m", "careerblog", "serve", "--port", "0", "--no-open"], cwd=site,
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -110,6 +113,7 @@ def running(tmp_path: Path) -> Iterator[Running]:
     logged = "".join(err.get() for _ in range(err.qsize()))
     assert "Traceback" not in logged
     assert list(tmpdir.iterdir()) == [], "serve left its temporary folder behind"
+    assert snapshot(top, untouchable) == before, "serve changed files outside its temporary folder (_site/ included)"
 
 
 TRAVERSALS = [
