@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import itertools
 import math
+import posixpath
 import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import markdown
 from markdown.extensions import Extension
@@ -57,6 +59,7 @@ class _LinkProcessor(Treeprocessor):
         super().__init__(md)
         self.base_path = base_path
         self.found: list[tuple[str, str]] = []
+        self.page_url: str | None = None  # the document's own URL, when known
 
     def run(self, root: etree.Element) -> None:
         for element in root.iter():
@@ -77,6 +80,23 @@ class _LinkProcessor(Treeprocessor):
                 element.set(attribute, link(value, self.base_path))
             elif value and not value.startswith("#") and ":" not in value.split("/", 1)[0]:
                 self.found.append((value, "image" if element.tag == "img" else "link"))
+                # A summary shows on the home, archive and tag pages too: a relative link must work there.
+                rebased = _rebase(value, self.page_url) if self.page_url is not None else None
+                if rebased is not None:
+                    element.set(attribute, link(rebased, self.base_path))
+
+
+def _rebase(value: str, page_url: str) -> str | None:
+    """A relative link written in the document at `page_url`, as a site-relative URL; None if it leaves the site."""
+    parts = urlsplit(value)
+    joined = posixpath.normpath(posixpath.join(page_url, parts.path)) if parts.path else page_url
+    if joined == ".":
+        joined = ""
+    if joined == ".." or joined.startswith("../"):
+        return None
+    if parts.path.endswith(("/", "/.", "/..", ".", "..")) and joined and not joined.endswith("/"):
+        joined += "/"
+    return joined + (f"?{parts.query}" if parts.query else "") + (f"#{parts.fragment}" if parts.fragment else "")
 
 
 class _LinkExtension(Extension):
@@ -118,12 +138,13 @@ class MarkdownRenderer:
             output_format="html",
         )
 
-    def convert(self, body: str) -> Converted:
+    def convert(self, body: str, page_url: str | None = None) -> Converted:
         text, calls, problems = extract_shortcodes(body)
         md = self._md
         md.reset()
         assert self._links is not None
         self._links.found = []
+        self._links.page_url = page_url
         html = _keyboard_scrollable(md.convert(text))
         toc_tokens = getattr(md, "toc_tokens", [])
         headings = _count_headings(toc_tokens)
@@ -181,7 +202,7 @@ def _locate(found: list[tuple[str, str]], body: str) -> tuple[LinkRef, ...]:
 def convert_documents(items: tuple[Post | Page, ...], base_path: str) -> dict[str, Converted]:
     """Convert every post and page body; keyed by source path."""
     renderer = MarkdownRenderer(base_path)
-    return {item.source: renderer.convert(item.body) for item in items}
+    return {item.source: renderer.convert(item.body, item.url) for item in items}
 
 
 def highlight_stylesheet(light: str = "default", dark: str = "github-dark") -> str:

@@ -320,6 +320,10 @@ def render_pages(site: Site, entries: dict[str, Entry], env: jinja2.Environment,
         except jinja2.TemplateSyntaxError as exc:
             failures.setdefault(str(exc), []).append(template_error(exc, root, doing))
             continue
+        except OSError as exc:  # a template the file system will not give
+            diags.error(template_origin(env, page.template, root), None,
+                        f"cannot read the template: {exc.strerror or exc} ({doing})", "check the file's permissions")
+            continue
         try:
             html = template.render({**context, **page.context, "page": page.info,
                                     "meta": page_metadata(site, page.info, page.context.get("post"))})

@@ -59,6 +59,10 @@ def check_output_dir(output: Path, root: Path) -> None:
     out = output.resolve()
     site = root.resolve()
     hint = "build into a folder of its own, such as _site/ (the default)"
+    if out == Path(out.anchor):
+        raise BuildError.single(_display(output), None, "output folder is the file system root", hint)
+    if out == Path.home().resolve():
+        raise BuildError.single(_display(output), None, "output folder is your home folder", hint)
     if out == site or _is_inside(site, out):
         raise BuildError.single(_display(output), None,
                                 "output folder is the site folder or contains it; building there would delete "
@@ -69,6 +73,8 @@ def check_output_dir(output: Path, root: Path) -> None:
                                     hint)
     if out.exists() and not out.is_dir():
         raise BuildError.single(_display(output), None, "output path exists and is not a folder", hint)
+    if (out / ".git").exists():
+        raise BuildError.single(_display(output), None, "output folder is a git repository", hint)
     if out.is_dir():
         present = _files_in(out)
         if not present and not any(out.iterdir()):
@@ -96,7 +102,9 @@ def _clear_leftovers(output: Path) -> None:
             shutil.rmtree(previous)
     staging = staging_dir(output)
     if staging.exists():
-        if staging.is_dir() and (read_manifest(staging) is not None or _looks_like_staging(staging)):
+        if staging.is_dir() and not any(staging.iterdir()):
+            staging.rmdir()  # interrupted between creating the folder and marking it
+        elif staging.is_dir() and (read_manifest(staging) is not None or _looks_like_staging(staging)):
             shutil.rmtree(staging)
         else:
             raise BuildError.single(_display(staging), None,
@@ -213,7 +221,13 @@ def write_site(outputs: Iterable[Output], static_files: Iterable[StaticFile], ou
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(static.source, target)
             written.append(static.path)
+        sources: dict[str, str] = {}
         for item in outputs:
+            if item.path in sources:  # a safety net under assemble_site's URL check: never one file over another
+                raise BuildError.single(item.source or item.path, None,
+                                        f"{item.path} is also written by {sources[item.path] or 'another page'}",
+                                        "give one of them another slug")
+            sources[item.path] = item.source
             write_file(staging, item.path, item.content)
             written.append(item.path)
         manifest = {"generator": "careerblog", "files": sorted(set(written))}
@@ -236,7 +250,11 @@ def _swap(staging: Path, output: Path) -> None:
     if output.exists():
         previous = previous_dir(output)
         os.replace(output, previous)
-        os.replace(staging, output)
+        try:
+            os.replace(staging, output)
+        except BaseException:
+            os.replace(previous, output)  # put the previous site back before reporting
+            raise
         shutil.rmtree(previous, ignore_errors=True)
     else:
         os.replace(staging, output)
