@@ -16,6 +16,7 @@ from careerblog.config import BuildOptions
 from careerblog.markup import MarkdownRenderer
 
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+URL = "posts/one/"
 BODY = "Intro with [a link](/about/).\n\n## One\n\n```python\nx = 1\n```\n\n## Two\n\n{{< timeline >}}\n"
 FILES = {
     "content/posts/2024-01-01-one.md": "---\ntitle: One\ntags: [a]\n---\n" + BODY,
@@ -50,7 +51,7 @@ def test_a_build_fills_the_cache_and_the_next_build_uses_it(site: tuple[Path, di
     build(BuildOptions(root=root, output=tmp_path / "out", now=NOW))
     assert (root / CACHE_DIR / ".gitignore").read_text(encoding="utf-8").splitlines()[-1] == "*"
     loaded = ConvertedCache.load(root, "/")
-    assert loaded.get(BODY) == MarkdownRenderer("/").convert(BODY)
+    assert loaded.get(BODY, URL) == MarkdownRenderer("/").convert(BODY, URL)
     assert loaded.hits == 1
     shutil.rmtree(tmp_path / "out")
     build(BuildOptions(root=root, output=tmp_path / "out", now=NOW))
@@ -60,8 +61,8 @@ def test_a_build_fills_the_cache_and_the_next_build_uses_it(site: tuple[Path, di
 def test_the_cache_depends_on_the_base_path(site: tuple[Path, dict[str, bytes]], tmp_path: Path) -> None:
     root, _ = site
     build(BuildOptions(root=root, output=tmp_path / "out", now=NOW))
-    assert ConvertedCache.load(root, "/").get(BODY) is not None
-    assert ConvertedCache.load(root, "/sub/").get(BODY) is None
+    assert ConvertedCache.load(root, "/").get(BODY, URL) is not None
+    assert ConvertedCache.load(root, "/sub/").get(BODY, URL) is None
 
 
 def _corrupt(path: Path) -> None:
@@ -91,10 +92,10 @@ def test_a_damaged_cache_is_ignored_and_rebuilt(damage: object, site: tuple[Path
     path = cache_file(root)
     assert callable(damage)
     damage(path)
-    assert ConvertedCache.load(root, "/").get(BODY) is None  # never trusted
+    assert ConvertedCache.load(root, "/").get(BODY, URL) is None  # never trusted
     build(BuildOptions(root=root, output=tmp_path / "out", now=NOW))
     assert tree(tmp_path / "out") == expected
-    assert ConvertedCache.load(root, "/").get(BODY) is not None  # and written afresh
+    assert ConvertedCache.load(root, "/").get(BODY, URL) is not None  # and written afresh
 
 
 def test_a_cache_with_the_right_checksum_but_entries_of_another_shape_is_ignored(
@@ -106,7 +107,7 @@ def test_a_cache_with_the_right_checksum_but_entries_of_another_shape_is_ignored
     loaded._used = dict(loaded._stored)
     loaded._changed = True
     assert loaded.save()
-    assert ConvertedCache.load(root, "/").get(BODY) is None
+    assert ConvertedCache.load(root, "/").get(BODY, URL) is None
     build(BuildOptions(root=root, output=tmp_path / "out", now=NOW))
     assert tree(tmp_path / "out") == expected
 
@@ -122,7 +123,7 @@ def test_a_cache_from_another_version_is_ignored(site: tuple[Path, dict[str, byt
     # The older version's file, even under the current file name, is not read.
     current = ConvertedCache.load(root, "/").path
     older.rename(current)
-    assert ConvertedCache.load(root, "/").get(BODY) is None
+    assert ConvertedCache.load(root, "/").get(BODY, URL) is None
     build(BuildOptions(root=root, output=tmp_path / "out", now=NOW))
     assert tree(tmp_path / "out") == expected
 

@@ -116,7 +116,7 @@ def test_an_impossible_updated_date_names_its_key(site_dir: Path) -> None:
 
 def test_an_impossible_date_in_the_file_name(site_dir: Path) -> None:
     assert problems(site_dir, "---\ntitle: T\n---\n", "content/posts/2024-02-30-x.md") == [
-        "content/posts/2024-02-30-x.md: error: the file name's date 2024-02-30 is not a real date\n"
+        "content/posts/2024-02-30-x.md:1: error: the file name's date 2024-02-30 is not a real date\n"
         "  hint: name the file YYYY-MM-DD-slug.md with a real date",
         "content/posts/2024-02-30-x.md:2: error: post is missing required field 'date'\n"
         "  hint: add them to the front matter, or name the file YYYY-MM-DD-slug.md for the date",

@@ -159,7 +159,8 @@ def test_skill_levels_are_checked_against_the_scale(site_dir: Path) -> None:
         "  hint: use a four-digit year as the key",
         "content/data/skills.yml:4: error: skill 'Py': level 6 for 2019 is outside the scale 0-5\n"
         "  hint: use a level on the scale that skills.yml declares",
-        "content/data/skills.yml:4: error: skill 'Py': year 2020 is given twice\n  hint: give each year once",
+        "content/data/skills.yml:4: error: skill 'Py': year 2020 is given twice (first on line 4)\n"
+        "  hint: give each year once",
         "content/data/skills.yml:5: error: duplicate skill 'Py' (first on line 4)\n"
         "  hint: each skill may appear once",
         "content/data/skills.yml:5: error: skill 'Py': unknown category 'Langs'\n"

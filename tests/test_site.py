@@ -85,7 +85,7 @@ def test_tags_group_spellings_and_keep_unicode_and_spaces(site_dir: Path) -> Non
 def test_two_posts_with_one_url_name_both_sources(site_dir: Path) -> None:
     _, msgs = assemble(site_dir, {P + "2024-01-01-a.md": post("A", "slug: same\n"),
                                   P + "2024-01-02-b.md": post("B", "slug: same\n")})
-    assert msgs == ["content/posts/2024-01-01-a.md: error: URL /posts/same/ is also written by "
+    assert msgs == ["content/posts/2024-01-01-a.md:1: error: URL /posts/same/ is also written by "
                     "content/posts/2024-01-02-b.md\n  hint: give one of them another slug (front matter slug: ...)"]
 
 
@@ -95,9 +95,9 @@ def test_a_page_cannot_take_a_built_in_url(site_dir: Path) -> None:
                                   P + "2024-01-01-a.md": post("A"), P + "2024-01-02-b.md": post("B"),
                                   "content/site.yml": "title: T\nbase_url: /\npaginate: 1\n"})
     assert msgs == [
-        "content/pages/posts/page/2.md: error: URL /posts/page/2/ is also written by page 2 of the post archive\n"
+        "content/pages/posts/page/2.md:1: error: URL /posts/page/2/ is also written by page 2 of the post archive\n"
         "  hint: give one of them another slug (front matter slug: ...)",
-        "content/pages/tags.md: error: URL /tags/ is also written by the tag index\n"
+        "content/pages/tags.md:1: error: URL /tags/ is also written by the tag index\n"
         "  hint: give one of them another slug (front matter slug: ...)",
     ]
 
@@ -105,7 +105,7 @@ def test_a_page_cannot_take_a_built_in_url(site_dir: Path) -> None:
 def test_a_page_and_a_tag_page_cannot_share_a_url(site_dir: Path) -> None:
     _, msgs = assemble(site_dir, {"content/pages/tags/python.md": post("Python"),
                                   P + "2024-01-01-a.md": post("A", "tags: [Python]\n")})
-    assert msgs == ["content/pages/tags/python.md: error: URL /tags/python/ is also written by the page of tag "
+    assert msgs == ["content/pages/tags/python.md:1: error: URL /tags/python/ is also written by the page of tag "
                     "'Python'\n  hint: give the page another slug (front matter slug: ...)"]
 
 

@@ -20,7 +20,7 @@ from careerblog.render import Output, check_document_links, make_entries, render
 from careerblog.resume_json import render_resume_json
 from careerblog.site import Site, assemble_site
 from careerblog.templating import THEME_DIR, make_environment
-from careerblog.write import write_site
+from careerblog.write import check_output_dir, write_site
 
 if TYPE_CHECKING:
     from careerblog.incremental import BuildMemo
@@ -104,6 +104,7 @@ def render_site(options: BuildOptions, memo: BuildMemo | None = None) -> Rendere
 def build(options: BuildOptions) -> BuildResult:
     """Build the site under `options.root` into `options.output`, replacing it only on success."""
     started = time.perf_counter()
+    check_output_dir(options.output, options.root)  # refuse a dangerous --output before anything else runs
     rendered = render_site(options)
     files = write_site(rendered.outputs, rendered.site.static_files, options.output, options.root)
     return BuildResult(rendered, files, time.perf_counter() - started)

@@ -1,7 +1,7 @@
 """The persistent cache of converted Markdown in `.careerblog-cache/`, checked before it is believed.
 
 One file per set of rendering settings holds every document's conversion, keyed by a hash of its
-body. The file starts with a header naming careerblog's version, the Markdown and Pygments versions,
+body and URL. The file starts with a header naming careerblog's version, the Markdown and Pygments versions,
 the extensions and the base path, then the payload's length and CRC-32. A file whose header, length or
 checksum does not match, or whose entries do not have the expected shape, is ignored and rebuilt:
 the cache can make a build faster, never different.
@@ -84,12 +84,15 @@ def _decode(value: Any) -> Converted:
     )
 
 
-def _key(body: str) -> bytes:
-    return hashlib.blake2b(body.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+def _key(body: str, url: str) -> bytes:
+    """A document's key: its body and its URL, against which its relative links are rebased."""
+    digest = hashlib.blake2b(url.encode("utf-8", "surrogatepass") + b"\0", digest_size=16)
+    digest.update(body.encode("utf-8", "surrogatepass"))
+    return digest.digest()
 
 
 class ConvertedCache:
-    """Converted documents by body hash, for one set of settings; `save` keeps only what this build used."""
+    """Converted documents by hash of body and URL, for one set of settings; `save` keeps only what this build used."""
 
     def __init__(self, folder: Path, settings: str, stored: dict[bytes, Any], base_path: str = "/") -> None:
         self.folder = folder
@@ -134,8 +137,8 @@ class ConvertedCache:
             return {}
         return stored if isinstance(stored, dict) else {}
 
-    def get(self, body: str) -> Converted | None:
-        key = _key(body)
+    def get(self, body: str, url: str) -> Converted | None:
+        key = _key(body, url)
         known = self._decoded.get(key)
         if known is not None:
             self._used.setdefault(key, self._stored.get(key) or _encode(known))
@@ -155,8 +158,8 @@ class ConvertedCache:
         self.hits += 1
         return doc
 
-    def put(self, body: str, doc: Converted) -> None:
-        key = _key(body)
+    def put(self, body: str, url: str, doc: Converted) -> None:
+        key = _key(body, url)
         self._used[key] = _encode(doc)
         self._decoded[key] = doc
         self._changed = True
@@ -179,7 +182,10 @@ class ConvertedCache:
             with os.fdopen(fd, "wb") as file:
                 file.write(header + len(payload).to_bytes(_LENGTH, "big") + zlib.crc32(payload).to_bytes(_CRC, "big"))
                 file.write(payload)
-            os.replace(temporary, self.path)
+            try:  # atomic on POSIX, replacing the old file; Windows' rename refuses an existing target
+                os.rename(temporary, self.path)
+            except FileExistsError:
+                os.replace(temporary, self.path)
         except OSError:
             Path(temporary).unlink(missing_ok=True)
             return False

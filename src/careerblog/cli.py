@@ -102,7 +102,7 @@ def build(root: Path | None, base_url: str | None, drafts: bool, future: bool, s
         from careerblog.config import BuildOptions
 
         site_root = resolve_root(root)
-        out = (output if output is not None else site_root / "_site").absolute()
+        out = (output.expanduser() if output is not None else site_root / "_site").absolute()
         result = build_site(BuildOptions(root=site_root, output=out, base_url=base_url, drafts=drafts,
                                          future=future, strict=strict))
         if not quiet:

@@ -112,6 +112,9 @@ def load_config(root: Path, diags: Diagnostics, base_url_override: str | None = 
     except FileNotFoundError:
         raise BuildError.single(SITE_FILE, None, "site settings file not found",
                                 "create content/site.yml with at least title and base_url") from None
+    except OSError as exc:
+        raise BuildError.single(SITE_FILE, None, f"cannot read the file: {exc.strerror or exc}",
+                                "check the file's permissions") from None
     except UnicodeDecodeError as exc:
         line = path.read_bytes()[: exc.start].count(b"\n") + 1
         raise BuildError.single(SITE_FILE, line, "file is not valid UTF-8", "save the file as UTF-8") from None

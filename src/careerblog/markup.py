@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import itertools
 import math
+import posixpath
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from careerblog.fields import is_safe_url
 from careerblog.parallel import ordered_map
@@ -55,13 +57,19 @@ class Converted:
     links: tuple[LinkRef, ...]
 
 
-def _link_extension(base_path: str) -> tuple[Extension, Callable[[], list[tuple[str, str]]]]:
+class _LinkState:
+    """What the link processor of one renderer notes per document: the document's URL and its links."""
+
+    def __init__(self) -> None:
+        self.found: list[tuple[str, str]] = []
+        self.page_url: str | None = None  # the document's own URL, when known
+
+
+def _link_extension(base_path: str, state: _LinkState) -> Extension:
     """A Markdown extension that puts root-relative links under the base path, drops script URLs, and notes
     internal targets; defined here so Python-Markdown is imported only when a document needs converting."""
     from markdown.extensions import Extension
     from markdown.treeprocessors import Treeprocessor
-
-    found: list[tuple[str, str]] = []
 
     class LinkProcessor(Treeprocessor):
         def run(self, root: etree.Element) -> None:
@@ -79,21 +87,33 @@ def _link_extension(base_path: str) -> tuple[Extension, Callable[[], list[tuple[
                     element.set("loading", "lazy")
                     element.set("decoding", "async")
                 if value.startswith("/") and not value.startswith("//"):
-                    found.append((value, "image" if element.tag == "img" else "link"))
+                    state.found.append((value, "image" if element.tag == "img" else "link"))
                     element.set(attribute, link(value, base_path))
                 elif value and not value.startswith("#") and ":" not in value.split("/", 1)[0]:
-                    found.append((value, "image" if element.tag == "img" else "link"))
+                    state.found.append((value, "image" if element.tag == "img" else "link"))
+                    # A summary shows on the home, archive and tag pages too: a relative link must work there.
+                    rebased = _rebase(value, state.page_url) if state.page_url is not None else None
+                    if rebased is not None:
+                        element.set(attribute, link(rebased, base_path))
 
     class LinkExtension(Extension):
         def extendMarkdown(self, md: markdown.Markdown) -> None:  # Python-Markdown names it so
             md.treeprocessors.register(LinkProcessor(md), "careerblog_links", 1)
 
-    def take() -> list[tuple[str, str]]:
-        taken = list(found)
-        found.clear()
-        return taken
+    return LinkExtension()
 
-    return LinkExtension(), take
+
+def _rebase(value: str, page_url: str) -> str | None:
+    """A relative link written in the document at `page_url`, as a site-relative URL; None if it leaves the site."""
+    parts = urlsplit(value)
+    joined = posixpath.normpath(posixpath.join(page_url, parts.path)) if parts.path else page_url
+    if joined == ".":
+        joined = ""
+    if joined == ".." or joined.startswith("../"):
+        return None
+    if parts.path.endswith(("/", "/.", "/..", ".", "..")) and joined and not joined.endswith("/"):
+        joined += "/"
+    return joined + (f"?{parts.query}" if parts.query else "") + (f"#{parts.fragment}" if parts.fragment else "")
 
 
 def _formatter_factory() -> Callable[..., Any]:
@@ -123,7 +143,8 @@ class MarkdownRenderer:
         import markdown
 
         self.base_path = base_path
-        extension, self._take_links = _link_extension(base_path)
+        self._links = _LinkState()
+        extension = _link_extension(base_path, self._links)
         self._md = markdown.Markdown(
             extensions=[
                 "fenced_code", "codehilite", "tables", "footnotes", "toc", "sane_lists", "attr_list",
@@ -139,11 +160,12 @@ class MarkdownRenderer:
             output_format="html",
         )
 
-    def convert(self, body: str) -> Converted:
+    def convert(self, body: str, page_url: str | None = None) -> Converted:
         text, calls, problems = extract_shortcodes(body)
         md = self._md
         md.reset()
-        self._take_links()
+        self._links.found = []
+        self._links.page_url = page_url
         html = _keyboard_scrollable(md.convert(text))
         toc_tokens = getattr(md, "toc_tokens", [])
         headings = _count_headings(toc_tokens)
@@ -163,7 +185,7 @@ class MarkdownRenderer:
             words=words,
             shortcodes=calls,
             problems=problems,
-            links=_locate(self._take_links(), body),
+            links=_locate(self._links.found, body),
         )
 
 
@@ -205,15 +227,16 @@ RENDER_SETTINGS = "fenced_code codehilite(highlight,wrapcode) tables footnotes t
 
 def convert_documents(items: tuple[Post | Page, ...], base_path: str, cache: ConvertedCache | None = None,
                       jobs: int = 1, renderers: dict[str, MarkdownRenderer] | None = None) -> dict[str, Converted]:
-    """Convert every post and page body, keyed by source path: from the cache when it holds the same body,
-    else with Python-Markdown, spread over `jobs` processes when there are enough documents to pay for it.
+    """Convert every post and page body, keyed by source path: from the cache when it holds the same body
+    at the same URL (relative links are rebased on it), else with Python-Markdown, spread over `jobs`
+    processes when there are enough documents to pay for it.
 
     `renderers` keeps configured Markdown instances between the builds of one process (by base path).
     """
     found: dict[str, Converted] = {}
     missing: list[Post | Page] = []
     for item in items:
-        hit = cache.get(item.body) if cache is not None else None
+        hit = cache.get(item.body, item.url) if cache is not None else None
         if hit is None:
             missing.append(item)
         else:
@@ -221,16 +244,16 @@ def convert_documents(items: tuple[Post | Page, ...], base_path: str, cache: Con
     if missing:
         made = renderers if renderers is not None else {}
 
-        def convert(body: str) -> Converted:
+        def convert(item: Post | Page) -> Converted:
             if base_path not in made:  # made where it is used: in a worker, or once in this process
                 made[base_path] = MarkdownRenderer(base_path)
-            return made[base_path].convert(body)
+            return made[base_path].convert(item.body, item.url)
 
-        converted = ordered_map(convert, [item.body for item in missing], jobs)
+        converted = ordered_map(convert, missing, jobs)
         for item, doc in zip(missing, converted, strict=True):
             found[item.source] = doc
             if cache is not None:
-                cache.put(item.body, doc)
+                cache.put(item.body, item.url, doc)
     return {item.source: found[item.source] for item in items}
 
 

@@ -24,6 +24,7 @@ _DATETIME = re.compile(
     r"^(\d{4})-(\d{1,2})-(\d{1,2})"
     r"(?:[Tt ]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?)?$"
 )
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _FENCE = re.compile(r"^---[ \t]*$")
 _FENCE_END = re.compile(r"^(?:---|\.\.\.)[ \t]*$")
 
@@ -94,6 +95,12 @@ def decode_text(raw: bytes, path: str) -> str:
                                      "save the file with UTF-8 encoding"),)) from None
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
+    bad = _CONTROL.search(text)
+    if bad:
+        line = text.count("\n", 0, bad.start()) + 1
+        raise BuildError((Diagnostic(path, line, bad.start() - text.rfind("\n", 0, bad.start()), "error",
+                                     f"file holds the control character U+{ord(bad.group()):04X}",
+                                     "remove it; pages and feeds cannot carry it"),))
     return text
 
 
@@ -118,13 +125,37 @@ def split_front_matter(text: str, path: str) -> Source:
     return Source(path, meta, "\n".join(lines[close + 1 :]), close + 2)
 
 
+def read_bytes(file: Path, relative: str) -> bytes:
+    """A source file's bytes, or a located error when the file system will not give them."""
+    try:
+        return file.read_bytes()
+    except OSError as exc:
+        raise BuildError.single(relative, None, f"cannot read the file: {exc.strerror or exc}",
+                                "check the file's permissions") from None
+
+
 def read_source(file: Path, relative: str) -> Source:
     """Read one Markdown file from disk into a Source."""
-    return split_front_matter(decode_text(file.read_bytes(), relative), relative)
+    return split_front_matter(decode_text(read_bytes(file, relative), relative), relative)
 
 
 def parse_datetime(value: Any, tz: dt.tzinfo) -> dt.datetime | None:
     """A front-matter date as an aware datetime; dates and naive times are read in the site's zone."""
+    parsed = _parse_datetime(value, tz)
+    return parsed if parsed is None or representable(parsed, tz) else None
+
+
+def representable(value: dt.datetime, tz: dt.tzinfo) -> bool:
+    """False for an instant that leaves the years 1-9999 in UTC or the site's zone (feeds and pages show both)."""
+    try:
+        value.astimezone(dt.UTC)
+        value.astimezone(tz)
+    except (OverflowError, ValueError):
+        return False
+    return True
+
+
+def _parse_datetime(value: Any, tz: dt.tzinfo) -> dt.datetime | None:
     if isinstance(value, dt.datetime):
         return value if value.tzinfo else value.replace(tzinfo=tz)
     if isinstance(value, dt.date):
@@ -161,6 +192,8 @@ def _date_field(f: Fields, key: str, tz: dt.tzinfo) -> dt.datetime | None:
                 dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
             except ValueError as exc:
                 reason = f" ({exc})"
+        if isinstance(value, dt.date):  # YAML read it as a date, but it leaves the years 1-9999 in UTC
+            value, reason = value.isoformat(), " (outside the years 1-9999 in UTC or the site's zone)"
         f.error(key, f"{key!r} is not a valid date: {value!r}{reason}",
                 "write YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS, optionally with a zone such as +02:00")
     return parsed
@@ -194,11 +227,13 @@ def load_post(source: Source, tz: dt.tzinfo, diags: Diagnostics) -> Post | None:
         try:
             name_date = dt.datetime(int(y), int(m), int(d), tzinfo=tz)
             stem = rest
+            if not representable(name_date, tz):
+                raise ValueError("outside the years 1-9999")
         except ValueError:
-            diags.error(source.path, None, f"the file name's date {y}-{m}-{d} is not a real date",
+            diags.error(source.path, 1, f"the file name's date {y}-{m}-{d} is not a real date",
                         "name the file YYYY-MM-DD-slug.md with a real date")
-    missing = [k for k in ("title",) if not source.meta.get(k)]
-    if "date" not in source.meta and name_date is None:
+    missing = [k for k in ("title",) if source.meta.get(k) in (None, "")]
+    if source.meta.get("date") is None and name_date is None:  # `date:` with no value is missing, not skipped
         missing.append("date")
     if missing:
         names = ", ".join(repr(k) for k in missing)

@@ -9,7 +9,7 @@ from typing import Any
 
 from careerblog.diagnostics import BuildError, Diagnostics
 from careerblog.fields import Fields, PartialDate, type_name
-from careerblog.posts import decode_text
+from careerblog.posts import decode_text, read_bytes
 from careerblog.yamlfile import line_of, load_yaml
 
 DATA_DIR = "content/data"
@@ -167,7 +167,7 @@ def _read(root: Path, name: str, diags: Diagnostics) -> tuple[str, Any]:
     if not file.is_file():
         return relative, None
     try:
-        data = load_yaml(decode_text(file.read_bytes(), relative), relative)
+        data = load_yaml(decode_text(read_bytes(file, relative), relative), relative)
     except BuildError as exc:
         diags.extend(exc.diagnostics)
         return relative, None
@@ -315,15 +315,18 @@ def _levels(raw: Any, f: Fields, scale: Scale, owner: str) -> tuple[tuple[int, f
         f.error("levels", f"{owner} needs 'levels', a mapping of year to level", "levels: {2019: 2, 2021: 4}")
         return ()
     out: dict[int, float] = {}
+    lines: dict[int, int | None] = {}
     for year, level in raw.items():
         line = line_of(raw, year)
         year_value = int(year) if isinstance(year, str) and year.strip().isdigit() else year
         if isinstance(year_value, bool) or not isinstance(year_value, int) or not 1900 <= year_value <= 2999:
             f.diagnostics.error(f.path, line, f"{owner}: {year!r} is not a year", "use a four-digit year as the key")
             continue
-        if year_value in out:
-            f.diagnostics.error(f.path, line, f"{owner}: year {year_value} is given twice", "give each year once")
+        if year_value in lines:
+            f.diagnostics.error(f.path, line, f"{owner}: year {year_value} is given twice (first on line "
+                                f"{lines[year_value]})", "give each year once")
             continue
+        lines[year_value] = line
         if isinstance(level, bool) or not isinstance(level, int | float):
             f.diagnostics.error(f.path, line, f"{owner}: level for {year_value} must be a number, found {level!r}")
             continue

@@ -355,6 +355,10 @@ def render_page(page: PlannedPage, site: Site, env: jinja2.Environment, context:
                                         f"template {page.template!r} not found ({doing})")),)
     except jinja2.TemplateSyntaxError as exc:
         return None, ((str(exc), template_error(exc, root, doing)),)
+    except OSError as exc:  # a template the file system will not give
+        return None, ((None, Diagnostic(template_origin(env, page.template, root), None, None, "error",
+                                        f"cannot read the template: {exc.strerror or exc} ({doing})",
+                                        "check the file's permissions")),)
     try:
         html = template.render({**context, **page.context, "page": page.info,
                                 "meta": page_metadata(site, page.info, page.context.get("post"))})

@@ -93,6 +93,20 @@ def _shown(static: StaticFile, roots: tuple[Path, ...]) -> str:
     return "careerblog/theme/static/" + static.path
 
 
+def _inside_the_site(files: tuple[StaticFile, ...], roots: tuple[Path, ...],
+                     diags: Diagnostics) -> tuple[StaticFile, ...]:
+    """Drop the site's static files that are links to files outside the site: a build publishes only the site."""
+    site = roots[-1].resolve().parent
+    kept = []
+    for static in files:
+        if static.source.is_relative_to(roots[-1]) and not static.source.resolve().is_relative_to(site):
+            diags.warning(_shown(static, roots), None, "links to a file outside the site; it is not published",
+                          "copy the file into static/ if it belongs on the site")
+            continue
+        kept.append(static)
+    return tuple(kept)
+
+
 def _tags(posts: tuple[Post, ...]) -> tuple[tuple[Tag, ...], dict[str, tuple[Tag, ...]]]:
     by_slug: dict[str, list[Post]] = {}
     names: dict[str, set[str]] = {}
@@ -170,18 +184,18 @@ def assemble_site(
     for item in items:
         url = item.url
         if url in owners:
-            diags.error(item.source, None, f"URL /{url} is also written by {owners[url]}",
+            diags.error(item.source, 1, f"URL /{url} is also written by {owners[url]}",  # the file as a whole
                         "give one of them another slug (front matter slug: ...)")
         else:
             owners[url] = item.source
     for tag in tags:
         if tag.url in owners:
-            diags.error(owners[tag.url], None, f"URL /{tag.url} is also written by the page of tag {tag.name!r}",
+            diags.error(owners[tag.url], 1, f"URL /{tag.url} is also written by the page of tag {tag.name!r}",
                         "give the page another slug (front matter slug: ...)")
         else:
             owners[tag.url] = f"the page of tag {tag.name!r}"
 
-    static_files = _static_files(static_roots)
+    static_files = _inside_the_site(_static_files(static_roots), static_roots, diags)
     for static in static_files:
         page_url = static.path[: -len("index.html")] if static.path.endswith("index.html") else static.path
         if page_url in owners:

@@ -60,6 +60,10 @@ def check_output_dir(output: Path, root: Path) -> set[str]:
     out = output.resolve()
     site = root.resolve()
     hint = "build into a folder of its own, such as _site/ (the default)"
+    if out == Path(out.anchor):
+        raise BuildError.single(_display(output), None, "output folder is the file system root", hint)
+    if out == Path.home().resolve():
+        raise BuildError.single(_display(output), None, "output folder is your home folder", hint)
     if out == site or _is_inside(site, out):
         raise BuildError.single(_display(output), None,
                                 "output folder is the site folder or contains it; building there would delete "
@@ -70,6 +74,8 @@ def check_output_dir(output: Path, root: Path) -> set[str]:
                                     hint)
     if out.exists() and not out.is_dir():
         raise BuildError.single(_display(output), None, "output path exists and is not a folder", hint)
+    if (out / ".git").exists():
+        raise BuildError.single(_display(output), None, "output folder is a git repository", hint)
     if out.is_dir():
         present = _files_in(out)
         if not present and not any(out.iterdir()):
@@ -99,7 +105,9 @@ def _clear_leftovers(output: Path) -> None:
             shutil.rmtree(previous)
     staging = staging_dir(output)
     if staging.exists():
-        if staging.is_dir() and (read_manifest(staging) is not None or _looks_like_staging(staging)):
+        if staging.is_dir() and not any(staging.iterdir()):
+            staging.rmdir()  # interrupted between creating the folder and marking it
+        elif staging.is_dir() and (read_manifest(staging) is not None or _looks_like_staging(staging)):
             shutil.rmtree(staging)
         else:
             raise BuildError.single(_display(staging), None,
@@ -218,8 +226,7 @@ def _same(target: Path, content: bytes | Path) -> bool:
 def write_site(outputs: Iterable[Output], static_files: Iterable[StaticFile], output: Path, root: Path) -> int:
     """Write the whole site to a staging folder, then swap it in; returns the number of files in the site.
 
-    When the output already holds a site careerblog wrote, files whose bytes are unchanged are hard-linked
-    into the staging folder rather than written again, and when nothing changed at all nothing is touched.
+    When the output already holds exactly these files (a warm build with nothing changed), nothing is touched.
     """
     present = check_output_dir(output, root)
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -229,29 +236,30 @@ def write_site(outputs: Iterable[Output], static_files: Iterable[StaticFile], ou
         if not urls.is_within(static.path):
             raise BuildError.single(static.path, None, "refusing to write outside the output folder")
         files[static.path] = static.source
+    sources: dict[str, str] = {}
     for item in outputs:
+        if item.path in sources:  # a safety net under assemble_site's URL check: never one file over another
+            raise BuildError.single(item.source or item.path, None,
+                                    f"{item.path} is also written by {sources[item.path] or 'another page'}",
+                                    "give one of them another slug")
+        sources[item.path] = item.source
         files[item.path] = item.content
     manifest = _manifest(files)
-    unchanged: set[str] = set()
-    if output.is_dir() and read_manifest(output) is not None:
-        unchanged = {path for path, content in files.items() if _same(output / path, content)}
-        if len(unchanged) == len(files) and _same(output / MANIFEST, manifest) \
-                and present == {*files, MANIFEST}:
-            return len(files)
+    if output.is_dir() and read_manifest(output) is not None and present == {*files, MANIFEST} \
+            and _same(output / MANIFEST, manifest) and all(_same(output / p, c) for p, c in files.items()):
+        return len(files)
     staging = staging_dir(output)
     try:
         staging.mkdir()
         (staging / ".careerblog-staging").write_bytes(b"")
         for path, content in files.items():
-            if path in unchanged:
-                _link_or_copy(output / path, staging / path)
-            elif isinstance(content, Path):
+            if isinstance(content, Path):
                 target = staging / path
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(content, target)
             else:
                 write_file(staging, path, content)
-        (staging / MANIFEST).write_bytes(manifest)
+        (staging / MANIFEST).write_text(manifest.decode("utf-8"), encoding="utf-8")
         (staging / ".careerblog-staging").unlink()
         _swap(staging, output)
     except OSError as exc:
@@ -266,20 +274,15 @@ def write_site(outputs: Iterable[Output], static_files: Iterable[StaticFile], ou
     return len(files)
 
 
-def _link_or_copy(existing: Path, target: Path) -> None:
-    """An unchanged file joins the new site as a hard link to the old one (a copy where links fail)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        os.link(existing, target)
-    except OSError:
-        shutil.copyfile(existing, target)
-
-
 def _swap(staging: Path, output: Path) -> None:
     if output.exists():
         previous = previous_dir(output)
         os.replace(output, previous)
-        os.replace(staging, output)
+        try:
+            os.replace(staging, output)
+        except BaseException:
+            os.replace(previous, output)  # put the previous site back before reporting
+            raise
         shutil.rmtree(previous, ignore_errors=True)
     else:
         os.replace(staging, output)

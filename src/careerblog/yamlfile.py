@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -14,6 +15,8 @@ from careerblog.diagnostics import BuildError, Diagnostic
 _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 MAX_YAML_BYTES = 2_000_000
+# Aliases can make a small file stand for a huge tree ("billion laughs"); no career data needs this many values.
+MAX_YAML_VALUES = 100_000
 
 Position = tuple[int, int]
 
@@ -95,10 +98,43 @@ def _construct_timestamp(loader: _LocatingLoader, node: ScalarNode) -> Any:
     # An impossible date (2024-02-30) stays text, so the field that reads it can name its key.
     try:
         return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
-    except ValueError:
+    except (ValueError, AttributeError):  # PyYAML resolves 00:00:00-00:16:08 as a time, then cannot read it
         return node.value
 
 
+# Escapes in double-quoted YAML ("\0", "\ud800") can make characters that no page, feed or file may hold.
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def _construct_str(loader: _LocatingLoader, node: ScalarNode) -> Any:
+    value = yaml.SafeLoader.construct_yaml_str(loader, node)
+    bad = _FORBIDDEN.search(value)
+    if bad:
+        raise ConstructorError(None, None, f"text holds the control character U+{ord(bad.group()):04X}",
+                               node.start_mark)
+    return value
+
+
+def _construct_number(loader: _LocatingLoader, node: ScalarNode) -> Any:
+    constructor = {"tag:yaml.org,2002:int": yaml.SafeLoader.construct_yaml_int,
+                   "tag:yaml.org,2002:float": yaml.SafeLoader.construct_yaml_float}[node.tag]
+    try:
+        return constructor(loader, node)
+    except ValueError:
+        raise ConstructorError(None, None, "a number too long to read", node.start_mark) from None
+
+
+def _refuse(loader: _LocatingLoader, node: Node) -> Any:
+    # Sets print in hash order (never the same twice) and binary prints as b'...': neither belongs in a site.
+    tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+    raise ConstructorError(None, None, f"the YAML type {tag} is not supported", node.start_mark)
+
+
+for _tag in ("set", "binary", "omap", "pairs"):
+    _LocatingLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _refuse)
+_LocatingLoader.add_constructor("tag:yaml.org,2002:str", _construct_str)
+_LocatingLoader.add_constructor("tag:yaml.org,2002:int", _construct_number)
+_LocatingLoader.add_constructor("tag:yaml.org,2002:float", _construct_number)
 _LocatingLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
 _LocatingLoader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
 _LocatingLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
@@ -116,6 +152,14 @@ def _hint_for(problem: str, source_line: str = "") -> str:
         return "each key may appear once; remove or rename one of them"
     if "could not determine a constructor" in problem:
         return "careerblog loads YAML safely: tags such as !!python/object are not allowed"
+    if "not supported" in problem:
+        return "write it as a plain list, mapping or text"
+    if "number too long" in problem:
+        return "quote it to keep it as text"
+    if "aliases" in problem:
+        return "write the values out instead of repeating anchors (&name) and aliases (*name)"
+    if "control character" in problem or "special characters" in problem:
+        return "remove the invisible control character from this line"
     if "invalid date" in problem:
         return "write dates as YYYY-MM-DD, with a real month and day"
     return "check the YAML syntax around this line"
@@ -133,7 +177,18 @@ def load_yaml(text: str, path: str, line_offset: int = 0) -> Any:
     loader = _LocatingLoader(text)
     loader.line_offset = line_offset
     try:
-        return loader.get_single_data()
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        if _expanded_size(node) > MAX_YAML_VALUES:
+            raise BuildError.single(path, node.start_mark.line + 1 + line_offset,
+                                    f"YAML aliases expand to more than {MAX_YAML_VALUES} values", _hint_for("aliases"))
+        return loader.construct_document(node)
+    except yaml.reader.ReaderError as exc:
+        reader_line = text.count("\n", 0, exc.position) + 1 + line_offset
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
+        problem = f"character U+{code:04X} is not allowed in YAML: {exc.reason}"
+        raise BuildError.single(path, reader_line, problem, _hint_for(exc.reason)) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
@@ -151,6 +206,27 @@ def load_yaml(text: str, path: str, line_offset: int = 0) -> Any:
         ) from None
     finally:
         loader.dispose()
+
+
+def _expanded_size(root: Node) -> int:
+    """How many values the document holds once every alias is expanded (each node counted once per use)."""
+    sizes: dict[int, int] = {}
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if id(node) in sizes:
+            continue
+        children: list[Node] = []
+        if isinstance(node, SequenceNode):
+            children = list(node.value)
+        elif isinstance(node, MappingNode):
+            children = [part for pair in node.value for part in pair]
+        if children_done or not children:
+            sizes[id(node)] = min(1 + sum(sizes.get(id(c), 1) for c in children), MAX_YAML_VALUES + 1)
+            continue
+        stack.append((node, True))
+        stack.extend((child, False) for child in children if id(child) not in sizes)
+    return sizes[id(root)]
 
 
 def position_of(container: Any, key: Any) -> Position | None:
