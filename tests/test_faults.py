@@ -259,3 +259,17 @@ def test_a_corrupted_cache_never_changes_the_output(tmp_path: Path) -> None:
                                                               encoding="utf-8")
     build(BuildOptions(root=site, output=out, now=NOW))
     assert snapshot(out) == clean
+
+
+def test_an_output_folder_that_is_a_link_stays_a_link(tmp_path: Path) -> None:
+    """`_site` linked to a folder elsewhere: each build replaces that folder, and the link stays as it was."""
+    site = tmp_path / "site"
+    _site(site)
+    real = tmp_path / "elsewhere" / "public"
+    real.mkdir(parents=True)
+    (site / "_site").symlink_to(real, target_is_directory=True)
+    for _ in range(3):
+        build(BuildOptions(root=site, output=site / "_site", now=NOW))
+        assert (site / "_site").is_symlink() and (site / "_site").resolve() == real.resolve()
+        assert (real / "posts" / "post-1" / "index.html").is_file()
+        assert _leftovers(site) == [] and _leftovers(real.parent) == []

@@ -207,6 +207,7 @@ def write_file(folder: Path, relative: str, content: bytes) -> None:
 def write_site(outputs: Iterable[Output], static_files: Iterable[StaticFile], output: Path, root: Path) -> int:
     """Write the whole site to a staging folder, then swap it in; returns the number of files written."""
     check_output_dir(output, root)
+    output = output.resolve()  # an output that is a link: replace the folder it points to, and keep the link
     output.parent.mkdir(parents=True, exist_ok=True)
     _clear_leftovers(output)
     staging = staging_dir(output)
