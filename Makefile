@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
+AUDIT_ARGS ?=
 
 .PHONY: build test lint unit browser serve bench audit clean tools
 
@@ -26,8 +27,13 @@ lint: $(STAMP)
 test: $(STAMP) tools lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Lighthouse on every page kind of the demo (about 10 min; not part of `make test`).
+# Quick look: make audit AUDIT_ARGS="--runs 1 --pages home"
+audit: $(STAMP) tools
+	$(BIN)/python tools/audit.py $(AUDIT_ARGS)
+
 serve: $(STAMP)
 	$(BIN)/careerblog serve
 
 clean:
-	rm -rf _site .careerblog-cache test-output build dist
+	rm -rf _site .careerblog-cache test-output audit-output build dist
