@@ -259,3 +259,35 @@ def test_a_corrupted_cache_never_changes_the_output(tmp_path: Path) -> None:
                                                               encoding="utf-8")
     build(BuildOptions(root=site, output=out, now=NOW))
     assert snapshot(out) == clean
+
+
+def test_an_output_folder_that_is_a_link_stays_a_link(tmp_path: Path) -> None:
+    """`_site` linked to a folder elsewhere: each build replaces that folder, and the link stays as it was."""
+    site = tmp_path / "site"
+    _site(site)
+    real = tmp_path / "elsewhere" / "public"
+    real.mkdir(parents=True)
+    (site / "_site").symlink_to(real, target_is_directory=True)
+    for _ in range(3):
+        build(BuildOptions(root=site, output=site / "_site", now=NOW))
+        assert (site / "_site").is_symlink() and (site / "_site").resolve() == real.resolve()
+        assert (real / "posts" / "post-1" / "index.html").is_file()
+        assert _leftovers(site) == [] and _leftovers(real.parent) == []
+
+
+def test_builds_at_the_same_time_take_turns(tmp_path: Path) -> None:
+    """Two or three `careerblog build` at once into one folder (a save hook and a hand): all succeed, in turn."""
+    site, out = tmp_path / "site", tmp_path / "site" / "_site"
+    _site(site, posts=12)
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1767225600"}
+    command = [sys.executable, "-m", "careerblog", "build", "-q"]
+    first = subprocess.run(command, cwd=site, env=env, capture_output=True, text=True, timeout=120)
+    assert first.returncode == 0, first.stderr
+    expected = snapshot(out)
+    for _ in range(4):
+        procs = [subprocess.Popen(command, cwd=site, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  text=True) for _ in range(3)]
+        results = [(proc.wait(timeout=120), proc.communicate()[1]) for proc in procs]
+        assert [code for code, _ in results] == [0, 0, 0], results
+        assert snapshot(out) == expected
+        assert _leftovers(site) == []

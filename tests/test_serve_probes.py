@@ -162,6 +162,7 @@ def test_a_symlink_out_of_the_served_folder_is_not_followed(running: Running) ->
     (folder / "leak.txt").symlink_to(running.top / "secret.txt")
     (folder / "leak-dir").symlink_to(running.top, target_is_directory=True)
     (folder / "posts" / "up").symlink_to("../..", target_is_directory=True)
+    # leak.txt is also a link in the site's static/: the build does not publish it either.
     for target in ("/blog/leak.txt", "/blog/leak-dir/secret.txt", "/blog/leak-dir/", "/blog/posts/up/secret.txt",
                    "/blog/posts/up/../secret.txt"):
         reply = raw(running.port, target)
@@ -344,3 +345,54 @@ def test_the_server_survives_each_broken_site(session: Session, case: Case) -> N
     assert server.apply(frozenset()).ok
     assert session.first_event() == {"generation": server.state.generation, "ok": True, "errors": []}
     assert raw(server.address[1], "/blog/posts/good/").status == 200
+
+
+def _events(port: int, timeout: float) -> Iterator[dict[str, object]]:
+    """The server's event stream, as the overlay's script reads it."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        sock.sendall(f"GET {EVENTS_PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+        buffer = b""
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                return
+            buffer += chunk
+            while b"\n\n" in buffer:
+                block, buffer = buffer.split(b"\n\n", 1)
+                data = [line[6:] for line in block.split(b"\n") if line.startswith(b"data: ")]
+                if data:
+                    yield dict(json.loads(data[0]))
+
+
+def test_a_failing_first_build_still_serves_and_a_fix_clears_the_overlay(tmp_path: Path) -> None:
+    """The real process and its file watcher: broken from the start, then fixed by saving the file."""
+    site = tmp_path / "site"
+    broken = "---\ntitle: First\ntitle: Again\n---\nText.\n"
+    _write(site, {**BASE_FILES, GOOD_POST: broken})
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    env = {**os.environ, "TMPDIR": str(tmpdir), "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH}
+    proc = subprocess.Popen([sys.executable, "-m", "careerblog", "serve", "--port", "0", "--no-open"], cwd=site,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        out: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=_pump, args=(proc.stdout, out), daemon=True).start()
+        match = re.search(r"at http://127\.0\.0\.1:(\d+)/blog/", out.get(timeout=60))
+        assert match
+        port = int(match.group(1))
+        stream = _events(port, timeout=60)
+        state = next(stream)
+        assert state["ok"] is False
+        assert any("content/posts/2024-01-05-good.md:3:1: error: duplicate key 'title'" in str(e)
+                   for e in state["errors"])  # type: ignore[attr-defined]
+        assert raw(port, "/blog/").status == 404  # nothing built yet, but the server answers
+        (site / GOOD_POST).write_text(BASE_FILES[GOOD_POST], encoding="utf-8")
+        fixed = next(event for event in stream if event["ok"] is True)
+        assert fixed["errors"] == []
+        page = raw(port, "/blog/posts/good/")
+        assert page.status == 200 and b"A good post" in page.body
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=30)
+    assert proc.returncode == 0
+    assert list(tmpdir.iterdir()) == []

@@ -7,12 +7,18 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from careerblog import urls
 from careerblog.diagnostics import BuildError
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None  # type: ignore[assignment]
 from careerblog.render import Output
 from careerblog.site import StaticFile
 
@@ -228,8 +234,30 @@ def write_site(outputs: Iterable[Output], static_files: Iterable[StaticFile], ou
 
     When the output already holds exactly these files (a warm build with nothing changed), nothing is touched.
     """
-    present = check_output_dir(output, root)
+    check_output_dir(output, root)
+    output = output.resolve()  # an output that is a link: replace the folder it points to, and keep the link
     output.parent.mkdir(parents=True, exist_ok=True)
+    with _one_writer(output.parent):
+        present = check_output_dir(output, root)  # again: a build that held the lock may have changed it
+        return _write_staged(outputs, static_files, output, present)
+
+
+@contextmanager
+def _one_writer(folder: Path) -> Iterator[None]:
+    """Builds into one folder take turns: two at once would clear each other's staging folder."""
+    if fcntl is None:  # Windows: no flock; builds there are not serialised
+        yield
+        return
+    handle = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # waits for the other build; released when the handle closes
+        yield
+    finally:
+        os.close(handle)
+
+
+def _write_staged(outputs: Iterable[Output], static_files: Iterable[StaticFile], output: Path,
+                  present: set[str]) -> int:
     _clear_leftovers(output)
     files: dict[str, bytes | Path] = {}
     for static in static_files:
