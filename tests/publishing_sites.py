@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
 from pathlib import Path
 
 from sitefiles import REPO, write_site
@@ -38,3 +40,23 @@ def write_hostile_site(root: Path) -> Path:
         "content/data/skills.yml": f'scale: {{min: 0, max: 5}}\nskills:\n  - name: "{quoted}"\n'
                                    '    category: Languages\n    levels: {2020: 2, 2022: 4}\n',
     })
+
+
+GIT_IDENTITY = {"GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "t@example.org", "GIT_COMMITTER_NAME": "Test",
+                "GIT_COMMITTER_EMAIL": "t@example.org"}
+
+
+def git(*args: str, cwd: Path) -> str:
+    """Run git with a test identity; its output, stripped."""
+    done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True,
+                          env={**os.environ, **GIT_IDENTITY})
+    return done.stdout.strip()
+
+
+def commit_with_remote(site: Path, remote: Path) -> None:
+    """Commit `site` on main, with `origin` an empty bare repository given by a relative path, as people write."""
+    git("init", "-q", "--bare", str(remote), cwd=remote.parent)
+    git("init", "-q", "-b", "main", cwd=site)
+    git("add", "-A", cwd=site)
+    git("commit", "-q", "-m", "first", cwd=site)
+    git("remote", "add", "origin", os.path.relpath(remote, site), cwd=site)

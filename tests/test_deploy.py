@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from publishing_sites import commit_with_remote, git
 from sitefiles import write_site
 
 from careerblog.cli import main
 
 PAGE = {"content/pages/about.md": "---\ntitle: About\n---\nHello.\n"}
-IDENTITY = ["-c", "user.name=Test", "-c", "user.email=test@example.org"]
-
-
-def git(*args: str, cwd: Path) -> str:
-    done = subprocess.run(["git", *IDENTITY, *args], cwd=cwd, capture_output=True, text=True, check=True)
-    return done.stdout.strip()
-
-
 def deploy(site: Path, *args: str) -> Result:
     return CliRunner().invoke(main, ["deploy", "--root", str(site), *args], catch_exceptions=False)
 
@@ -29,11 +21,7 @@ def repo(tmp_path: Path) -> tuple[Path, Path]:
     """A committed site with `origin` pointing at an empty bare repository (a relative path, as people write)."""
     site = write_site(tmp_path / "site", {**PAGE, ".gitignore": "_site/\n.careerblog-cache/\n"})
     remote = tmp_path / "remote.git"
-    git("init", "-q", "--bare", str(remote), cwd=tmp_path)
-    git("init", "-q", "-b", "main", cwd=site)
-    git("add", "-A", cwd=site)
-    git("commit", "-q", "-m", "first", cwd=site)
-    git("remote", "add", "origin", "../remote.git", cwd=site)
+    commit_with_remote(site, remote)
     return site, remote
 
 

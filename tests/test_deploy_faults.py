@@ -15,16 +15,8 @@ from pathlib import Path
 
 import pytest
 from brokensites import SOURCE_DATE_EPOCH, plant_previous_output, snapshot
+from publishing_sites import GIT_IDENTITY, commit_with_remote, git
 from sitefiles import write_site
-
-IDENTITY = {"GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "t@example.org", "GIT_COMMITTER_NAME": "Test",
-            "GIT_COMMITTER_EMAIL": "t@example.org"}
-
-
-def git(*args: str, cwd: Path) -> str:
-    done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True,
-                          env={**os.environ, **IDENTITY})
-    return done.stdout.strip()
 
 
 @dataclass
@@ -35,7 +27,7 @@ class Repo:
     tmpdir: Path
 
     def deploy(self, *args: str) -> subprocess.CompletedProcess[str]:
-        env = {**os.environ, **IDENTITY, "TMPDIR": str(self.tmpdir), "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH}
+        env = {**os.environ, **GIT_IDENTITY, "TMPDIR": str(self.tmpdir), "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH}
         return subprocess.run([sys.executable, "-m", "careerblog", "deploy", *args], cwd=self.site, env=env,
                               capture_output=True, text=True, timeout=180)
 
@@ -53,11 +45,7 @@ def repo(tmp_path: Path) -> Repo:
                                      "static/CNAME": "blog.example.org\n",
                                      ".gitignore": "_site/\n.careerblog-cache/\n"})
     remote = top / "remote.git"
-    git("init", "-q", "--bare", str(remote), cwd=top)
-    git("init", "-q", "-b", "main", cwd=site)
-    git("add", "-A", cwd=site)
-    git("commit", "-q", "-m", "first", cwd=site)
-    git("remote", "add", "origin", "../remote.git", cwd=site)
+    commit_with_remote(site, remote)
     tmpdir = top / "tmp"
     tmpdir.mkdir()
     plant_previous_output(site / "_site")  # deploy builds elsewhere: _site/ must stay as it is

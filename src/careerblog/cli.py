@@ -190,9 +190,5 @@ def find_site() -> Path | None:
     return find_root(Path.cwd())
 
 
-def entry_point() -> None:
-    main()
-
-
 if __name__ == "__main__":
-    entry_point()
+    main()
