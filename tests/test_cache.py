@@ -10,6 +10,7 @@ import pytest
 from sitefiles import write_site
 
 from careerblog import cache as cache_module
+from careerblog import stamp as stamp_file
 from careerblog.build import build
 from careerblog.cache import CACHE_DIR, ConvertedCache
 from careerblog.config import BuildOptions
@@ -139,7 +140,7 @@ def test_the_cache_is_written_atomically_and_only_when_it_changed(site: tuple[Pa
     (root / "content/posts/2024-01-02-two.md").write_text("---\ntitle: Two\n---\nNew text.\n", encoding="utf-8")
     build(BuildOptions(root=root, output=tmp_path / "out", now=NOW))
     assert path.stat().st_ino != stamp[1]  # replaced by rename, never rewritten in place
-    assert sorted(p.name for p in (root / CACHE_DIR).iterdir()) == [".gitignore", path.name]
+    assert sorted(p.name for p in (root / CACHE_DIR).iterdir()) == [".gitignore", stamp_file.RECORD, path.name]
 
 
 def test_a_build_writes_nothing_outside_output_and_cache(site: tuple[Path, dict[str, bytes]],

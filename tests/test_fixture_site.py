@@ -48,8 +48,8 @@ def test_every_page_kind_and_every_published_post_is_built(built: tuple[BuildRes
     assert (out / "404.html").is_file()
     posts = sorted(p.name for p in (out / "posts").iterdir() if p.is_dir() and p.name != "page")
     assert posts == ["career-story", "every-key", "jekyll-style-name", "markdown-suffix"]
-    assert result.rendered.warnings == ()
-    assert result.rendered.notes == ("content/posts/2099-01-01-from-the-future.md: skipped, dated in the future "
+    assert result.warnings == ()
+    assert result.report.notes == ("content/posts/2099-01-01-from-the-future.md: skipped, dated in the future "
                                      "(2099-01-01T00:00:00+01:00); --future includes it",)
 
 

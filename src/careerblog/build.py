@@ -19,6 +19,7 @@ from careerblog.profile import load_profile
 from careerblog.render import Output, check_document_links, make_entries, render_pages
 from careerblog.resume_json import render_resume_json
 from careerblog.site import Site, assemble_site
+from careerblog.stamp import LastBuild, Report, Window
 from careerblog.templating import THEME_DIR, make_environment
 from careerblog.write import check_output_dir, write_site
 
@@ -40,9 +41,21 @@ class Rendered:
 
 @dataclass(frozen=True, slots=True)
 class BuildResult:
-    rendered: Rendered
-    files: int
+    report: Report
     seconds: float
+    rendered: Rendered | None  # None when the output was up to date and nothing was built
+
+    @property
+    def files(self) -> int:
+        return self.report.files
+
+    @property
+    def warnings(self) -> tuple[Diagnostic, ...]:
+        return self.report.warnings
+
+    @property
+    def up_to_date(self) -> bool:
+        return self.rendered is None
 
 
 def render_site(options: BuildOptions, memo: BuildMemo | None = None) -> Rendered:
@@ -102,12 +115,24 @@ def render_site(options: BuildOptions, memo: BuildMemo | None = None) -> Rendere
 
 
 def build(options: BuildOptions) -> BuildResult:
-    """Build the site under `options.root` into `options.output`, replacing it only on success."""
+    """Build the site under `options.root` into `options.output`, replacing it only on success.
+
+    When nothing the last build read has changed since, and its output is as it left it, the build is
+    skipped and only its report repeated (stamp.py).
+    """
     started = time.perf_counter()
     check_output_dir(options.output, options.root)  # refuse a dangerous --output before anything else runs
+    last = LastBuild.read_sources(options) if options.cache else None  # read before any source is
+    if last is not None and (report := last.replay()) is not None:
+        return BuildResult(report, time.perf_counter() - started, None)
     rendered = render_site(options)
     files = write_site(rendered.outputs, rendered.site.static_files, options.output, options.root)
-    return BuildResult(rendered, files, time.perf_counter() - started)
+    site = rendered.site
+    report = Report(rendered.warnings, rendered.notes, tuple(item.source for item in site.skipped_drafts), files)
+    if last is not None:
+        last.save(report, Window.of(site.posts[0].date if site.posts and not options.future else None,
+                                    min((p.date for p in site.skipped_future), default=None)))
+    return BuildResult(report, time.perf_counter() - started, rendered)
 
 
 def find_root(start: Path) -> Path | None:

@@ -106,16 +106,20 @@ def build(root: Path | None, base_url: str | None, drafts: bool, future: bool, s
         result = build_site(BuildOptions(root=site_root, output=out, base_url=base_url, drafts=drafts,
                                          future=future, strict=strict))
         if not quiet:
-            for warning in result.rendered.warnings:
+            report = result.report
+            for warning in report.warnings:
                 echo_diagnostic(warning)
-            for note in result.rendered.notes:
+            for note in report.notes:
                 click.echo(note, err=True)
             if verbose:
-                for item in result.rendered.site.skipped_drafts:
-                    click.echo(f"{item.source}: skipped, draft; --drafts includes it", err=True)
-            warnings = len(result.rendered.warnings)
-            click.echo(f"built {result.files} files into {out} in {result.seconds:.2f} s, "
-                       f"{warnings} warning{'s' if warnings != 1 else ''}")
+                for source in report.skipped_drafts:
+                    click.echo(f"{source}: skipped, draft; --drafts includes it", err=True)
+            warnings = f"{len(report.warnings)} warning{'s' if len(report.warnings) != 1 else ''}"
+            if result.up_to_date:
+                click.echo(f"{out} is up to date: nothing changed since the last build ({result.files} files, "
+                           f"{warnings}; {result.seconds:.2f} s)")
+            else:
+                click.echo(f"built {result.files} files into {out} in {result.seconds:.2f} s, {warnings}")
         return 0
 
     run_reporting(debug, action)

@@ -120,7 +120,7 @@ def _deploy(options: BuildOptions, remote: str, branch: str, force: bool, messag
         from careerblog.build import build  # deploy sits on top of the build
 
         result = build(replace(options, output=site))
-        for warning in result.rendered.warnings:
+        for warning in result.warnings:
             warn(warning.format())
         (site / MANIFEST).unlink(missing_ok=True)  # careerblog's own bookkeeping, not part of the site
         (site / NOJEKYLL).write_bytes(b"")  # GitHub Pages would otherwise run Jekyll and drop _folders

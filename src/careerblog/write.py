@@ -58,7 +58,19 @@ def read_manifest(folder: Path) -> set[str] | None:
 
 
 def _files_in(folder: Path) -> set[str]:
-    return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() or p.is_symlink()}
+    """Every file and link under `folder`, relative, with forward slashes (links are not followed)."""
+    found: set[str] = set()
+    pending = [""]
+    while pending:
+        inner = pending.pop()
+        with os.scandir(os.path.join(folder, inner) if inner else folder) as scanner:
+            for entry in scanner:  # the entry's type comes with the listing: no stat call per file
+                relative = f"{inner}/{entry.name}" if inner else entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append(relative)
+                else:
+                    found.add(relative)
+    return found
 
 
 def check_output_dir(output: Path, root: Path) -> set[str]:
