@@ -79,8 +79,23 @@ FAULTS = [
 ]
 
 
+def _in_staging(original: Callable[..., Any], n: int, exc: BaseException) -> Callable[..., Any]:
+    """`original`, failing at its n-th call on a path inside the staging folder (the cache's folder is
+    made while pages render, and a build that cannot cache goes on without)."""
+    failing = _fail_on_call(n, exc, original)
+
+    def method(self: Path, *args: Any, **kwargs: Any) -> Any:
+        if ".careerblog-staging" in str(self):
+            return failing(self, *args, **kwargs)
+        return original(self, *args, **kwargs)
+
+    return method
+
+
 def _patch(monkeypatch: pytest.MonkeyPatch, what: str, n: int, exc: BaseException) -> None:
-    if what in ("write_bytes", "write_text", "mkdir"):
+    if what == "mkdir":
+        monkeypatch.setattr(Path, what, _in_staging(Path.mkdir, n, exc))
+    elif what in ("write_bytes", "write_text"):
         monkeypatch.setattr(Path, what, _fail_on_call(n, exc, getattr(Path, what)))
     elif what == "copyfile":
         monkeypatch.setattr(write.shutil, "copyfile", _fail_on_call(n, exc, shutil.copyfile))
@@ -291,3 +306,32 @@ def test_builds_at_the_same_time_take_turns(tmp_path: Path) -> None:
         assert [code for code, _ in results] == [0, 0, 0], results
         assert snapshot(out) == expected
         assert _leftovers(site) == []
+
+
+def test_a_write_failing_in_a_build_worker_leaves_the_previous_site(
+        built: tuple[Path, Path, dict[str, str], dict[str, str]], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pages are written by the processes that render them: a worker's failure reaches the build whole."""
+    from careerblog import parallel
+
+    site, out, previous, outside = built
+    main = os.getpid()
+    real = Path.write_bytes
+
+    def full_in_workers(self: Path, data: bytes) -> int:
+        if os.getpid() != main:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self))
+        return real(self, data)
+
+    monkeypatch.setattr(parallel, "MIN_ITEMS_PER_WORKER", 1)
+    with monkeypatch.context() as patched:
+        patched.setattr(Path, "write_bytes", full_in_workers)
+        with pytest.raises(BuildError) as caught:
+            build(BuildOptions(root=site, output=out, now=NOW, jobs=2))
+    (diagnostic,) = caught.value.diagnostics
+    assert diagnostic.message == f"cannot write the site: {os.strerror(errno.ENOSPC)}"
+    assert ".careerblog-staging" in diagnostic.path
+    assert snapshot(out) == previous
+    assert snapshot(site.parent, (out, site / CACHE)) == outside
+    assert _leftovers(site) == []
+    build(BuildOptions(root=site, output=out, now=NOW, jobs=2))  # and the next build, in workers too, succeeds
+    assert "Edited" in (out / "posts/post-0/index.html").read_text(encoding="utf-8")

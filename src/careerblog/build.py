@@ -21,7 +21,7 @@ from careerblog.resume_json import render_resume_json
 from careerblog.site import Site, assemble_site
 from careerblog.stamp import LastBuild, Report, Window
 from careerblog.templating import THEME_DIR, make_environment
-from careerblog.write import check_output_dir, write_site
+from careerblog.write import Staging, check_output_dir
 
 if TYPE_CHECKING:
     from careerblog.incremental import BuildMemo
@@ -58,10 +58,12 @@ class BuildResult:
         return self.rendered is None
 
 
-def render_site(options: BuildOptions, memo: BuildMemo | None = None) -> Rendered:
-    """Everything a build does before writing; raises BuildError with every problem found.
+def render_site(options: BuildOptions, memo: BuildMemo | None = None, staging: Staging | None = None) -> Rendered:
+    """Everything a build does before the output is replaced; raises BuildError with every problem found.
 
-    `memo` carries the last build of this process into this one (incremental.IncrementalBuilder).
+    `memo` carries the last build of this process into this one (incremental.IncrementalBuilder). With a
+    `staging` folder, every file is written into it as soon as it is made, by the process that made it,
+    and the outputs returned no longer hold their bytes; without, they all stay in memory.
     """
     root = options.root
     theme = options.theme_dir or THEME_DIR
@@ -95,14 +97,23 @@ def render_site(options: BuildOptions, memo: BuildMemo | None = None) -> Rendere
     entries = make_entries(site, documents, env, root, diags, memo.entries if memo else None)
     if memo is None:  # the entries hold the HTML now; keep only what link checking reads (5,000 posts: 30 MB)
         documents = {source: replace(doc, html="", summary_html="", toc_html="") for source, doc in documents.items()}
-    outputs, planned = render_pages(site, entries, env, root, diags, jobs, memo.pages if memo else None)
-    if plotly_js and any(plotly_js.path.encode() in page.content for page in outputs):
-        outputs.append(plotly_js)  # only a site with a page that holds a chart ships plotly.js
+    chart_mark = plotly_js.path.encode() if plotly_js else None
+    deliver = None
+    if staging is not None:
+        def deliver(page: Output) -> Output:
+            written = staging.put(page)
+            # Its bytes stay on disk; whether it holds a chart (so the site ships plotly.js) travels on.
+            return replace(written, content=chart_mark) if chart_mark and chart_mark in page.content else written
+
+    outputs, planned = render_pages(site, entries, env, root, diags, jobs, memo.pages if memo else None, deliver)
+    more = [*render_feeds(site, entries), *render_resume_json(site)]  # feed, sitemap, robots, resume.json
+    if plotly_js and chart_mark and any(chart_mark in page.content for page in outputs):
+        more.append(plotly_js)  # only a site with a page that holds a chart ships plotly.js
     check_document_links(site, documents, (page.url for page in planned), diags)
-    outputs += [*render_feeds(site, entries), *render_resume_json(site)]  # feed, sitemap, robots, resume.json
     diags.raise_if_errors()
     if not any(f.path == HIGHLIGHT_CSS for f in site.static_files):
-        outputs.append(Output(HIGHLIGHT_CSS, highlight_stylesheet().encode("utf-8")))
+        more.append(Output(HIGHLIGHT_CSS, highlight_stylesheet().encode("utf-8")))
+    outputs += [staging.put(item) for item in more] if staging is not None else more
 
     warnings = tuple(d for d in diags.items if d.severity == "warning")
     if options.strict and warnings:
@@ -125,8 +136,9 @@ def build(options: BuildOptions) -> BuildResult:
     last = LastBuild.read_sources(options) if options.cache else None  # read before any source is
     if last is not None and (report := last.replay()) is not None:
         return BuildResult(report, time.perf_counter() - started, None)
-    rendered = render_site(options)
-    files = write_site(rendered.outputs, rendered.site.static_files, options.output, options.root)
+    with Staging(options.output, options.root) as staging:
+        rendered = render_site(options, staging=staging)
+        files = staging.commit(rendered.outputs, rendered.site.static_files)
     site = rendered.site
     report = Report(rendered.warnings, rendered.notes, tuple(item.source for item in site.skipped_drafts), files)
     if last is not None:

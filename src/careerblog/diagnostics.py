@@ -73,6 +73,9 @@ class BuildError(Exception):
         super().__init__("\n".join(d.format() for d in diagnostics))
         self.diagnostics = diagnostics
 
+    def __reduce__(self) -> tuple[type[BuildError], tuple[tuple[Diagnostic, ...]]]:
+        return BuildError, (self.diagnostics,)  # whole, when a build worker sends it to the main process
+
     @classmethod
     def single(cls, path: str, line: int | None, message: str, hint: str = "") -> BuildError:
         return cls((Diagnostic(path, line, None, "error", message, hint),))

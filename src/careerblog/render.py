@@ -370,12 +370,14 @@ def render_page(page: PlannedPage, site: Site, env: jinja2.Environment, context:
 
 
 def render_pages(site: Site, entries: dict[str, Entry], env: jinja2.Environment, root: Path,
-                 diags: Diagnostics, jobs: int = 1,
-                 memo: PageMemo | None = None) -> tuple[list[Output], list[PlannedPage]]:
+                 diags: Diagnostics, jobs: int = 1, memo: PageMemo | None = None,
+                 deliver: Callable[[Output], Output] | None = None) -> tuple[list[Output], list[PlannedPage]]:
     """Render every planned HTML page, over `jobs` processes; a failing page is reported, the others render.
 
     With a `memo` (an incremental rebuild), a page whose template, context and site-wide inputs are the
-    same as last time keeps its last Output, and only the others are rendered.
+    same as last time keeps its last Output, and only the others are rendered. With `deliver`, each page
+    is handed to it in the process that rendered it (a build: written to the staging folder there), and
+    what it returns is kept instead.
     """
     context = base_context(site)
     planned = list(plan_pages(site, entries))
@@ -390,7 +392,11 @@ def render_pages(site: Site, entries: dict[str, Entry], env: jinja2.Environment,
                 todo.append(index)
             else:
                 kept[index] = output
-    results = ordered_map(lambda i: render_page(planned[i], site, env, context, root, entries), todo, jobs)
+    def render(index: int) -> tuple[Output | None, tuple[Problem, ...]]:
+        output, problems = render_page(planned[index], site, env, context, root, entries)
+        return (deliver(output) if deliver is not None and output is not None else output), problems
+
+    results = ordered_map(render, todo, jobs)
     failures: dict[str, list[Diagnostic]] = {}
     for index, (output, problems) in zip(todo, results, strict=True):
         for group, problem in problems:

@@ -8,7 +8,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -135,7 +135,7 @@ def _clear_leftovers(output: Path) -> None:
 
 def _looks_like_staging(folder: Path) -> bool:
     # A staging folder interrupted before its manifest was written holds a marker from its first moment.
-    return (folder / ".careerblog-staging").is_file()
+    return (folder / STAGING_MARKER).is_file()
 
 
 # Served in place (careerblog serve): a reader opening a file gets the old bytes or the new, never half.
@@ -242,16 +242,134 @@ def _same(target: Path, content: bytes | Path) -> bool:
 
 
 def write_site(outputs: Iterable[Output], static_files: Iterable[StaticFile], output: Path, root: Path) -> int:
-    """Write the whole site to a staging folder, then swap it in; returns the number of files in the site.
+    """Write a site rendered in memory to a staging folder, then swap it in; returns the number of files.
 
     When the output already holds exactly these files (a warm build with nothing changed), nothing is touched.
     """
-    check_output_dir(output, root)
-    output = output.resolve()  # an output that is a link: replace the folder it points to, and keep the link
-    output.parent.mkdir(parents=True, exist_ok=True)
-    with _one_writer(output.parent):
-        present = check_output_dir(output, root)  # again: a build that held the lock may have changed it
-        return _write_staged(outputs, static_files, output, present)
+    outputs = list(outputs)
+    static_files = list(static_files)
+    with Staging(output, root) as staging:
+        if staging.holds_already(outputs, static_files):
+            return staging.discard(len(outputs) + len(static_files))
+        return staging.commit([staging.put(item) for item in outputs], static_files)
+
+
+def _write_error(exc: OSError, where: Path) -> BuildError:
+    place = exc.filename if isinstance(exc.filename, str) else str(where)
+    return BuildError.single(_display(Path(place)), None, f"cannot write the site: {exc.strerror or exc}",
+                             "free disk space or fix the folder's permissions; the previous site is unchanged")
+
+
+STAGING_MARKER = ".careerblog-staging"
+
+
+class Staging:
+    """The staging folder beside the output: filled while the site renders, swapped in by `commit`.
+
+    On entry it holds the lock of the output's folder, has refused an output it must not replace, and has
+    made an empty staging folder. Pages may be `put` from this process or from workers forked while it is
+    open, so that the processes that render pages also write them. Left without a commit (an error, an
+    interrupt), the staging folder is removed and the output is as it was.
+    """
+
+    def __init__(self, output: Path, root: Path) -> None:
+        self.requested = output
+        self.root = root
+        self.output = output
+        self.folder = staging_dir(output)
+        self._present: set[str] = set()
+        self._made = False  # whether this build made the staging folder (only then may it remove it)
+        self._lock = ExitStack()
+
+    def __enter__(self) -> Staging:
+        check_output_dir(self.requested, self.root)
+        self.output = self.requested.resolve()  # an output that is a link: replace the folder it points to
+        self.folder = staging_dir(self.output)
+        try:
+            self.output.parent.mkdir(parents=True, exist_ok=True)
+            self._lock.enter_context(_one_writer(self.output.parent))
+        except OSError as exc:
+            self._lock.close()
+            raise _write_error(exc, self.output) from None
+        try:
+            # Again: a build that held the lock before this one may have changed the output.
+            self._present = check_output_dir(self.output, self.root)
+            _clear_leftovers(self.output)
+            self.folder.mkdir()
+            self._made = True
+            (self.folder / STAGING_MARKER).write_bytes(b"")
+        except BaseException as exc:
+            self.__exit__(type(exc), exc, None)
+            raise
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, trace: object) -> None:
+        try:
+            if kind is not None and self._made:
+                shutil.rmtree(self.folder, ignore_errors=True)
+        finally:
+            self._lock.close()
+        if isinstance(exc, OSError):
+            raise _write_error(exc, self.folder) from None
+
+    def put(self, item: Output) -> Output:
+        """Write one file into the staging folder; returns it without its bytes, which are on disk now."""
+        write_file(self.folder, item.path, item.content)
+        return Output(item.path, b"", item.source)
+
+    def _listing(self, outputs: Iterable[Output], static_files: Iterable[StaticFile]) -> dict[str, str | Path]:
+        """Every file of the site: its source for messages (pages) or the file to copy (static files)."""
+        files: dict[str, str | Path] = {}
+        for static in static_files:
+            if not urls.is_within(static.path):
+                raise BuildError.single(static.path, None, "refusing to write outside the output folder")
+            files[static.path] = static.source
+        pages: dict[str, str] = {}
+        for item in outputs:
+            if item.path in pages:  # a safety net under assemble_site's URL check: never one file over another
+                raise BuildError.single(item.source or item.path, None,
+                                        f"{item.path} is also written by {pages[item.path] or 'another page'}",
+                                        "give one of them another slug")
+            pages[item.path] = item.source
+            files[item.path] = item.source
+        return files
+
+    def holds_already(self, outputs: list[Output], static_files: list[StaticFile]) -> bool:
+        """Whether the output already holds exactly these files (their bytes in memory), manifest included."""
+        files = self._listing(outputs, static_files)
+        if not self._unchanged_listing(files):
+            return False
+        return all(_same(self.output / s.path, s.source) for s in static_files) and \
+            all(_same(self.output / o.path, o.content) for o in outputs)
+
+    def _unchanged_listing(self, files: dict[str, str | Path]) -> bool:
+        return self.output.is_dir() and read_manifest(self.output) is not None and \
+            self._present == {*files, MANIFEST} and _same(self.output / MANIFEST, _manifest(files))
+
+    def discard(self, files: int) -> int:
+        """Leave the output as it is (it already holds this site); returns the number of files in it."""
+        shutil.rmtree(self.folder, ignore_errors=True)
+        return files
+
+    def commit(self, outputs: Iterable[Output], static_files: Iterable[StaticFile]) -> int:
+        """Copy the static files, write the manifest and swap the staging folder in, once every page is `put`.
+
+        When the output already held exactly the same files, it is left untouched (its files keep their
+        times), and the staging folder is dropped. Returns the number of files in the site.
+        """
+        static_files = list(static_files)
+        files = self._listing(outputs, static_files)
+        if self._unchanged_listing(files) and all(_same(self.output / p, c if isinstance(c, Path) else self.folder / p)
+                                                  for p, c in files.items()):
+            return self.discard(len(files))
+        for static in static_files:
+            target = self.folder / static.path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(static.source, target)
+        (self.folder / MANIFEST).write_text(_manifest(files).decode("utf-8"), encoding="utf-8")
+        (self.folder / STAGING_MARKER).unlink()
+        _swap(self.folder, self.output)
+        return len(files)
 
 
 @contextmanager
@@ -266,52 +384,6 @@ def _one_writer(folder: Path) -> Iterator[None]:
         yield
     finally:
         os.close(handle)
-
-
-def _write_staged(outputs: Iterable[Output], static_files: Iterable[StaticFile], output: Path,
-                  present: set[str]) -> int:
-    _clear_leftovers(output)
-    files: dict[str, bytes | Path] = {}
-    for static in static_files:
-        if not urls.is_within(static.path):
-            raise BuildError.single(static.path, None, "refusing to write outside the output folder")
-        files[static.path] = static.source
-    sources: dict[str, str] = {}
-    for item in outputs:
-        if item.path in sources:  # a safety net under assemble_site's URL check: never one file over another
-            raise BuildError.single(item.source or item.path, None,
-                                    f"{item.path} is also written by {sources[item.path] or 'another page'}",
-                                    "give one of them another slug")
-        sources[item.path] = item.source
-        files[item.path] = item.content
-    manifest = _manifest(files)
-    if output.is_dir() and read_manifest(output) is not None and present == {*files, MANIFEST} \
-            and _same(output / MANIFEST, manifest) and all(_same(output / p, c) for p, c in files.items()):
-        return len(files)
-    staging = staging_dir(output)
-    try:
-        staging.mkdir()
-        (staging / ".careerblog-staging").write_bytes(b"")
-        for path, content in files.items():
-            if isinstance(content, Path):
-                target = staging / path
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(content, target)
-            else:
-                write_file(staging, path, content)
-        (staging / MANIFEST).write_text(manifest.decode("utf-8"), encoding="utf-8")
-        (staging / ".careerblog-staging").unlink()
-        _swap(staging, output)
-    except OSError as exc:
-        shutil.rmtree(staging, ignore_errors=True)
-        where = exc.filename if isinstance(exc.filename, str) else str(staging)
-        raise BuildError.single(_display(Path(where)), None, f"cannot write the site: {exc.strerror or exc}",
-                                "free disk space or fix the folder's permissions; the previous site is unchanged"
-                                ) from None
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return len(files)
 
 
 def _swap(staging: Path, output: Path) -> None:
