@@ -95,8 +95,6 @@ def render_site(options: BuildOptions, memo: BuildMemo | None = None, staging: S
     plotly_js = plotly_bundle() if charts.charts else None
     env.globals.update(charts=charts, chart=chart_function(charts, env, plotly_js.path if plotly_js else ""))
     entries = make_entries(site, documents, env, root, diags, memo.entries if memo else None)
-    if memo is None:  # the entries hold the HTML now; keep only what link checking reads (5,000 posts: 30 MB)
-        documents = {source: replace(doc, html="", summary_html="", toc_html="") for source, doc in documents.items()}
     chart_mark = plotly_js.path.encode() if plotly_js else None
     deliver = None
     if staging is not None:
