@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
 import json
+import os
 import re
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 from typing import Any
 
+import plotly.graph_objects as go
 import pytest
 from sitefiles import REPO, write_site
 
+import careerblog
 from careerblog.build import build
 from careerblog.charts import (
     BASIC_TRACES,
@@ -20,6 +27,7 @@ from careerblog.charts import (
     Charts,
     build_charts,
     bundle_version,
+    figure_json,
     period_label,
     plot_text,
     plotly_bundle,
@@ -155,6 +163,22 @@ def test_figure_json_is_sorted_compact_and_stable(tmp_path: Path) -> None:
         assert data["config"]["displayModeBar"] is False
         uids = [t["uid"] for t in data["data"]]  # set here, so plotly.js never makes random ones
         assert len(set(uids)) == len(uids) == one.traces
+
+
+@pytest.mark.parametrize("data", ["demo", "fixtures"])
+def test_plotly_py_accepts_every_figure_unchanged(tmp_path: Path, data: str) -> None:
+    # Figures are written as plain dicts; plotly.py, which knows plotly.js's schema, raises on a misspelled or
+    # mistyped property and fills in a missing trace type, so a figure it returns unchanged is one plotly.js reads.
+    charts = build_charts(load_profile(REPO, Diagnostics())) if data == "demo" else charts_of(tmp_path)[0]
+    assert [c.id for c in charts.charts] == list(CHART_IDS)
+    for chart in charts.charts:
+        written = figure(chart)
+        config = written.pop("config")  # plotly.js's, not the figure's: plotly.py has no place for it
+        checked = go.Figure(copy.deepcopy(written)).to_plotly_json()  # a copy: nothing filled in reaches `written`
+        del checked["layout"]["template"]  # plotly.py's default theme, which careerblog leaves out
+        assert checked == written, chart.id
+        # Byte for byte too, as before plotly.py was dropped from the build (so 2 stays 2, never 2.0).
+        assert figure_json(checked["data"], checked["layout"], config) == chart.figure, chart.id
 
 
 # --- summaries and tables ------------------------------------------------------------------------------------
@@ -332,6 +356,29 @@ def test_text_from_data_files_is_inert_in_figure_and_table(tmp_path: Path) -> No
     # Plotly reads a few tags and entities in labels: names reach it escaped, so they show as written.
     assert plot_text(EVIL) == "&lt;b&gt;x&lt;/b&gt;&lt;/script&gt;&lt;!--&amp;amp;"
     assert plot_text(EVIL) in names
+
+
+_BUILD_WITHOUT_PLOTLY = textwrap.dedent("""\
+    import sys
+    from pathlib import Path
+    from careerblog.build import build
+    from careerblog.config import BuildOptions
+    root, out = Path(sys.argv[1]), Path(sys.argv[2])
+    result = build(BuildOptions(root=root, output=out, jobs=1, cache=False))
+    assert result.rendered is not None, "not built"
+    assert (out / "career/index.html").read_text(encoding="utf-8").count('<figure class="chart"') == 3
+    assert any(p.name.startswith("plotly-") for p in (out / "js").iterdir())
+    assert "plotly" not in sys.modules, sorted(m for m in sys.modules if m.startswith("plotly"))
+""")
+
+
+def test_building_the_demo_with_its_charts_never_imports_plotly_py(tmp_path: Path) -> None:
+    # plotly.py's import and validators cost a quarter of a demo build; only its bundled plotly.js is used.
+    source = str(Path(careerblog.__file__).parent.parent)  # the careerblog under test, not an installed one
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [source, os.environ.get("PYTHONPATH")]))}
+    result = subprocess.run([sys.executable, "-c", _BUILD_WITHOUT_PLOTLY, str(REPO), str(tmp_path / "out")],
+                            env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
 
 
 def test_two_builds_of_the_demo_with_charts_are_byte_identical(tmp_path: Path) -> None:

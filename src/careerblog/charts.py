@@ -1,4 +1,8 @@
-"""Charts: the three skill charts of `skills.yml` as Plotly figures, each with a text summary and a data table."""
+"""Charts: the three skill charts of `skills.yml` as Plotly figures, each with a text summary and a data table.
+
+Figures are plain dicts in plotly.js's schema, not plotly.py objects: plotly.py's import and validators
+cost a quarter of a demo build. tests/test_charts.py still has plotly.py check every property.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import jinja2
 from markupsafe import Markup
@@ -19,9 +23,6 @@ from careerblog.fields import PartialDate
 from careerblog.profile import Profile, Scale, Skill, Skills
 from careerblog.render import Output
 from careerblog.templating import ShortcodeArgumentError
-
-if TYPE_CHECKING:  # plotly is imported where a figure is made: a site without charts never loads it
-    import plotly.graph_objects as go
 
 CHART_IDS = ("skills-evolution", "knowledge-areas", "technology-adoption")
 TITLES = MappingProxyType({
@@ -87,11 +88,9 @@ def plot_text(value: str) -> str:
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def figure_json(figure: go.Figure, config: dict[str, Any]) -> str:
+def figure_json(traces: list[dict[str, Any]], layout: dict[str, Any], config: dict[str, Any]) -> str:
     """Sorted, compact JSON with `<`, `>`, `&` escaped, so `</script>` or `<!--` in data cannot end the element."""
-    data = figure.to_plotly_json()
-    data["layout"].pop("template", None)  # plotly.py's default theme: heavy, and the page's theme applies instead
-    text = json.dumps({"data": data["data"], "layout": data["layout"], "config": config}, sort_keys=True,
+    text = json.dumps({"data": traces, "layout": layout, "config": config}, sort_keys=True,
                       separators=(",", ":"), ensure_ascii=True, allow_nan=False)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
@@ -110,14 +109,11 @@ def _names(items: Iterable[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def _layout(height: int, **extra: Any) -> go.Layout:
-    import plotly.graph_objects as go
-
-    return go.Layout(
-        height=height, margin={"l": 10, "r": 10, "t": 10, "b": 10},
-        paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)", font={"family": "inherit", "size": 13},
-        hovermode="closest", dragmode=False, **extra,
-    )
+def _layout(height: int, **extra: Any) -> dict[str, Any]:
+    # No `template` (plotly.py would add its heavy default one): the page's own theme styles the charts.
+    return {"height": height, "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
+            "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)",
+            "font": {"family": "inherit", "size": 13}, "hovermode": "closest", "dragmode": False, **extra}
 
 
 def _level_axis(scale: Scale) -> dict[str, Any]:
@@ -134,35 +130,35 @@ def _categories(skills: Skills, used: Iterable[str]) -> list[str]:
 
 
 def _skills_evolution(skills: Skills) -> Chart:
-    import plotly.graph_objects as go
-
     scale = skills.scale
     order = _categories(skills, (s.category for s in skills.skills))
     ordered = sorted((s for s in skills.skills if s.levels), key=lambda s: order.index(s.category))
     years = sorted({y for s in ordered for y, _ in s.levels})
-    figure = go.Figure(layout=_layout(
+    layout = _layout(
         460, yaxis=_level_axis(scale),
         xaxis={"title": {"text": "Year"}, "automargin": True, "dtick": 1, "tickformat": "d", "fixedrange": True,
                "range": [years[0] - 0.3, years[-1] + 0.3]},
         showlegend=True, legend={"traceorder": "grouped", "groupclick": "toggleitem"},
-    ))
+    )
+    traces: list[dict[str, Any]] = []
     for index, skill in enumerate(ordered):
         given = dict(skill.levels)
         span = range(skill.levels[0][0], skill.levels[-1][0] + 1)
         # A year without a rating stays a gap: None breaks the line instead of inventing a value.
         levels = [_number(given[y]) if y in given else None for y in span]
-        figure.add_trace(go.Scatter(
-            x=list(span), y=levels, name=plot_text(skill.name), mode="lines+markers", connectgaps=False,
-            legendgroup=plot_text(skill.category), legendgrouptitle={"text": plot_text(skill.category)},
-            line={"color": PALETTE[index % len(PALETTE)], "width": 2.5},
-            text=[plot_text(scale.label(v)) if v is not None else "" for v in levels],
-            hovertemplate="%{fullData.name}, %{x}: %{text} (%{y})<extra></extra>", uid=f"skill-{index}",
-        ))
+        traces.append({
+            "type": "scatter", "x": list(span), "y": levels, "name": plot_text(skill.name), "mode": "lines+markers",
+            "connectgaps": False, "legendgroup": plot_text(skill.category),
+            "legendgrouptitle": {"text": plot_text(skill.category)},
+            "line": {"color": PALETTE[index % len(PALETTE)], "width": 2.5},
+            "text": [plot_text(scale.label(v)) if v is not None else "" for v in levels],
+            "hovertemplate": "%{fullData.name}, %{x}: %{text} (%{y})<extra></extra>", "uid": f"skill-{index}",
+        })
     rows = tuple((s.name, s.category, *(_level_text(scale, dict(s.levels)[y]) if y in dict(s.levels) else "–"
                                         for y in years)) for s in ordered)
     table = Table("Skill levels by year (– : not rated that year)", ("Skill", "Category", *map(str, years)), rows)
     return Chart("skills-evolution", TITLES["skills-evolution"], _skills_summary(skills, ordered, years), table,
-                 figure_json(figure, _config()), len(ordered), 460)
+                 figure_json(traces, layout, _config()), len(ordered), 460)
 
 
 def _skills_summary(skills: Skills, ordered: list[Skill], years: list[int]) -> tuple[str, ...]:
@@ -208,27 +204,26 @@ def period_label(profile: Profile, year: int) -> str:
 
 
 def _knowledge_areas(profile: Profile, skills: Skills) -> Chart:
-    import plotly.graph_objects as go
-
     scale = skills.scale
     areas = [a for a in skills.knowledge_areas if a.levels]
     years = sorted({y for a in areas for y, _ in a.levels})
     labels = {y: period_label(profile, y) for y in years}
     names = [plot_text(a.name) for a in areas]
-    figure = go.Figure(layout=_layout(
+    layout = _layout(
         440, barmode="group", bargap=0.25, bargroupgap=0.05, yaxis=_level_axis(scale),
         xaxis={"type": "category", "automargin": True, "categoryorder": "array", "categoryarray": names,
                "fixedrange": True},
         showlegend=True, legend={"title": {"text": "Year · role"}},
-    ))
+    )
+    traces: list[dict[str, Any]] = []
     for index, year in enumerate(years):
         levels = [_number(dict(a.levels)[year]) if year in dict(a.levels) else None for a in areas]
-        figure.add_trace(go.Bar(
-            x=names, y=levels, name=plot_text(labels[year]),
-            marker={"color": PALETTE[index % len(PALETTE)]},
-            text=[plot_text(scale.label(v)) if v is not None else "" for v in levels], textposition="none",
-            hovertemplate="%{x}, %{fullData.name}: %{text} (%{y})<extra></extra>", uid=f"year-{year}",
-        ))
+        traces.append({
+            "type": "bar", "x": names, "y": levels, "name": plot_text(labels[year]),
+            "marker": {"color": PALETTE[index % len(PALETTE)]},
+            "text": [plot_text(scale.label(v)) if v is not None else "" for v in levels], "textposition": "none",
+            "hovertemplate": "%{x}, %{fullData.name}: %{text} (%{y})<extra></extra>", "uid": f"year-{year}",
+        })
     rows = tuple((a.name, *(_level_text(scale, dict(a.levels)[y]) if y in dict(a.levels) else "–" for y in years))
                  for a in areas)
     table = Table("Knowledge areas by year, with the role held that year", ("Area", *labels.values()), rows)
@@ -247,7 +242,7 @@ def _knowledge_areas(profile: Profile, skills: Skills) -> Chart:
             sentences.append(f"{name} grew most, from {_level_text(scale, first[1])} in {first[0]} "
                              f"to {_level_text(scale, last[1])} in {last[0]}.")
     return Chart("knowledge-areas", TITLES["knowledge-areas"], tuple(sentences), table,
-                 figure_json(figure, _config()), len(years), 440)
+                 figure_json(traces, layout, _config()), len(years), 440)
 
 
 def _month(date: PartialDate | None, present: str = "now") -> str:
@@ -257,33 +252,33 @@ def _month(date: PartialDate | None, present: str = "now") -> str:
 
 
 def _technology_adoption(skills: Skills) -> Chart:
-    import plotly.graph_objects as go
-
     technologies = sorted(skills.technologies, key=lambda t: t.adopted.sort_value())
     order = _categories(skills, (t.category for t in technologies))
     technologies.sort(key=lambda t: order.index(t.category))  # stable: by category, then by adoption
     height = 120 + 26 * len(technologies)
-    figure = go.Figure(layout=_layout(
+    layout = _layout(
         height, barmode="overlay", showlegend=True, legend={"title": {"text": "Category"}, "traceorder": "normal"},
         xaxis={"type": "date", "automargin": True, "fixedrange": True, "tickformat": "%Y", "dtick": "M12"},
         yaxis={"type": "category", "automargin": True, "categoryorder": "array", "autorange": "reversed",
                "fixedrange": True, "categoryarray": [plot_text(t.name) for t in technologies]},
-    ))
+    )
+    traces: list[dict[str, Any]] = []
     for index, category in enumerate(order):
         members = [t for t in technologies if t.category == category]
         # A technology still in use runs to the visitor's today: js/charts.js lengthens the bars listed in
         # meta.until_today, so the built bytes never depend on the time of the build (a feed holding the
         # chart stays byte-identical) and an old build still draws up to date.
         ongoing = [i for i, t in enumerate(members) if t.retired is None]
-        figure.add_trace(go.Bar(
-            orientation="h", name=plot_text(category), y=[plot_text(t.name) for t in members],
-            base=[t.adopted.start().isoformat() for t in members],
-            x=[(t.retired.start() - t.adopted.start()).days * _MS_PER_DAY if t.retired else None for t in members],
-            meta={"until_today": ongoing},
-            customdata=[[_month(t.adopted), _month(t.retired, "now")] for t in members],
-            marker={"color": PALETTE[index % len(PALETTE)]}, uid=f"category-{index}",
-            hovertemplate="%{y}: %{customdata[0]} to %{customdata[1]}<extra>%{fullData.name}</extra>",
-        ))
+        traces.append({
+            "type": "bar", "orientation": "h", "name": plot_text(category), "y": [plot_text(t.name) for t in members],
+            "base": [t.adopted.start().isoformat() for t in members],
+            "x": [(t.retired.start() - t.adopted.start()).days * _MS_PER_DAY if t.retired else None
+                  for t in members],
+            "meta": {"until_today": ongoing},
+            "customdata": [[_month(t.adopted), _month(t.retired, "now")] for t in members],
+            "marker": {"color": PALETTE[index % len(PALETTE)]}, "uid": f"category-{index}",
+            "hovertemplate": "%{y}: %{customdata[0]} to %{customdata[1]}<extra>%{fullData.name}</extra>",
+        })
     rows = tuple((t.name, t.category, _month(t.adopted), _month(t.retired, "still in use")) for t in technologies)
     table = Table("Technologies by category, with when each was adopted and retired",
                   ("Technology", "Category", "Adopted", "Retired"), rows)
@@ -301,7 +296,7 @@ def _technology_adoption(skills: Skills) -> Chart:
         "Per category: " + ", ".join(f"{c} {sum(t.category == c for t in technologies)}" for c in order) + ".",
     ]
     return Chart("technology-adoption", TITLES["technology-adoption"], tuple(sentences), table,
-                 figure_json(figure, _config()), len(order), height)
+                 figure_json(traces, layout, _config()), len(order), height)
 
 
 def _config() -> dict[str, Any]:
