@@ -9,9 +9,10 @@ falls between the newest published post and the oldest post held back as future,
 what a build would make: the build only repeats its report, reads no source and writes nothing.
 
 Anything unreadable, unexpected or changed means a full build: the record can make a build faster,
-never different. A file changed less than `RACY_NS` before the recorded build started is not trusted
+never different. A source changed less than `RACY_NS` before the recorded build started is not trusted
 (two writes within one tick of a coarse file clock look alike), nor is a folder reached through a
-symbolic link (a loop, or files the walk would have to follow by hand).
+symbolic link (a loop, or files the walk would have to follow by hand). careerblog's own files and the
+libraries are changed by installs, which give them new sizes, times or inodes, so their readings suffice.
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ FORMAT = 1
 SOURCE_DIRS = ("content", "templates", "static")
 # Libraries whose upgrade can change the HTML, JSON or JavaScript a build writes.
 LIBRARIES = ("markdown", "pygments", "jinja2", "markupsafe", "yaml", "plotly")
-RACY_NS = 2_000_000_000  # FAT and some network file systems keep modification times to 2 s
+RACY_NS = 2_000_000_000
+INSTALLED = ("<careerblog>/", "<library ")  # readings of installed files, which installs change wholesale  # FAT and some network file systems keep modification times to 2 s
 
 # path -> (size, modification time in ns, inode)
 Readings = dict[str, list[int]]
@@ -170,7 +172,8 @@ class LastBuild:
             if not isinstance(record, dict) or record.get("key") != self.key or record.get("inputs") != self.inputs:
                 return None
             trusted_before = int(record["started_ns"]) - RACY_NS
-            if any(reading[1] >= trusted_before for reading in self.inputs.values()):
+            if any(reading[1] >= trusted_before for path, reading in self.inputs.items()
+                   if not path.startswith(INSTALLED)):
                 return None
             window = Window(*record["window"])
             if not window.holds(self.options.now):
