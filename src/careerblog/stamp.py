@@ -37,8 +37,8 @@ FORMAT = 1
 SOURCE_DIRS = ("content", "templates", "static")
 # Libraries whose upgrade can change the HTML, JSON or JavaScript a build writes.
 LIBRARIES = ("markdown", "pygments", "jinja2", "markupsafe", "yaml", "plotly")
-RACY_NS = 2_000_000_000
-INSTALLED = ("<careerblog>/", "<library ")  # readings of installed files, which installs change wholesale  # FAT and some network file systems keep modification times to 2 s
+RACY_NS = 2_000_000_000  # FAT and some network file systems keep modification times to 2 s
+INSTALLED = ("<careerblog>/", "<library ")  # readings of installed files, which installs change wholesale
 
 # path -> (size, modification time in ns, inode)
 Readings = dict[str, list[int]]
