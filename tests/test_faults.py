@@ -204,7 +204,7 @@ def test_a_build_killed_mid_write_leaves_the_previous_site(tmp_path: Path, sig: 
 
 
 def test_two_outputs_for_one_file_are_refused(tmp_path: Path) -> None:
-    from careerblog.render import Output
+    from careerblog.write import Output
 
     site, out = tmp_path / "site", tmp_path / "out"
     _site(site)

@@ -12,9 +12,8 @@ from sitefiles import write_site
 from careerblog.config import BuildOptions
 from careerblog.diagnostics import BuildError
 from careerblog.rebuild import FullRebuild
-from careerblog.render import Output
 from careerblog.site import StaticFile
-from careerblog.write import MANIFEST, TEMP_PREFIX, sync_site
+from careerblog.write import MANIFEST, TEMP_PREFIX, Output, sync_site
 
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 

@@ -272,3 +272,24 @@ def test_results_expose_the_report(site: Path) -> None:
     result: BuildResult = build(options_for(site))
     assert result.files == result.report.files > 0
     assert result.warnings == result.report.warnings
+
+
+def test_a_build_with_nothing_to_do_loads_no_stage(site: Path) -> None:
+    """Start-up is most of an up-to-date build: it must not import the stages or their libraries."""
+    build(options_for(site))
+    script = (
+        "import sys, datetime as dt\n"
+        "from pathlib import Path\n"
+        "from careerblog.build import build\n"
+        "from careerblog.config import BuildOptions\n"
+        f"root = Path({str(site)!r})\n"
+        "result = build(BuildOptions(root=root, output=root.parent / 'out', jobs=1,\n"
+        f"                            now=dt.datetime.fromisoformat({BEFORE_LATER.isoformat()!r})))\n"
+        "assert result.up_to_date, 'built again'\n"
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('jinja2', 'markdown', 'pygments', 'plotly')\n"
+        "                or m in ('careerblog.render', 'careerblog.markup', 'careerblog.posts', 'careerblog.site'))\n"
+        "print(loaded)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

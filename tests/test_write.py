@@ -10,9 +10,8 @@ from sitefiles import write_site
 
 from careerblog import write
 from careerblog.diagnostics import BuildError
-from careerblog.render import Output
 from careerblog.site import StaticFile
-from careerblog.write import MANIFEST, previous_dir, staging_dir
+from careerblog.write import MANIFEST, Output, previous_dir, staging_dir
 from careerblog.write import write_site as write_output
 
 OUTPUTS = (Output("index.html", b"<p>home</p>"), Output("posts/a/index.html", b"<p>a</p>"))

@@ -7,24 +7,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from careerblog.cache import ConvertedCache
-from careerblog.charts import build_charts, chart_function, plotly_bundle
-from careerblog.config import BuildOptions, load_config
+from careerblog.config import BuildOptions
 from careerblog.diagnostics import BuildError, Diagnostic, Diagnostics
-from careerblog.feeds import render_feeds
-from careerblog.markup import convert_documents, highlight_stylesheet
-from careerblog.parallel import default_jobs
-from careerblog.posts import load_posts
-from careerblog.profile import load_profile
-from careerblog.render import Output, check_document_links, make_entries, render_pages
-from careerblog.resume_json import render_resume_json
-from careerblog.site import Site, assemble_site
 from careerblog.stamp import LastBuild, Report, Window
-from careerblog.templating import THEME_DIR, make_environment
-from careerblog.write import Staging, check_output_dir
+from careerblog.write import Output, Staging, check_output_dir
 
 if TYPE_CHECKING:
     from careerblog.incremental import BuildMemo
+    from careerblog.site import Site
 
 HIGHLIGHT_CSS = "css/highlight.css"
 
@@ -65,6 +55,20 @@ def render_site(options: BuildOptions, memo: BuildMemo | None = None, staging: S
     `staging` folder, every file is written into it as soon as it is made, by the process that made it,
     and the outputs returned no longer hold their bytes; without, they all stay in memory.
     """
+    # The stages, imported here: a build with nothing to do (stamp.py) loads none of them, nor their libraries.
+    from careerblog.cache import ConvertedCache
+    from careerblog.charts import build_charts, chart_function, plotly_bundle
+    from careerblog.config import load_config
+    from careerblog.feeds import render_feeds
+    from careerblog.markup import convert_documents, highlight_stylesheet
+    from careerblog.parallel import default_jobs
+    from careerblog.posts import load_posts
+    from careerblog.profile import load_profile
+    from careerblog.render import check_document_links, make_entries, render_pages
+    from careerblog.resume_json import render_resume_json
+    from careerblog.site import assemble_site
+    from careerblog.templating import THEME_DIR, make_environment
+
     root = options.root
     theme = options.theme_dir or THEME_DIR
     diags = Diagnostics()

@@ -21,8 +21,8 @@ from markupsafe import Markup
 
 from careerblog.fields import PartialDate
 from careerblog.profile import Profile, Scale, Skill, Skills
-from careerblog.render import Output
 from careerblog.templating import ShortcodeArgumentError
+from careerblog.write import Output
 
 CHART_IDS = ("skills-evolution", "knowledge-areas", "technology-adoption")
 TITLES = MappingProxyType({

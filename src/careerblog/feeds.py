@@ -9,8 +9,9 @@ from collections.abc import Iterable
 
 from careerblog import __version__, urls
 from careerblog.posts import Page, Post
-from careerblog.render import Entry, Output, PlannedPage, plan_pages
+from careerblog.render import Entry, PlannedPage, plan_pages
 from careerblog.site import Site
+from careerblog.write import Output
 
 FEED = "feed.xml"
 SITEMAP = "sitemap.xml"

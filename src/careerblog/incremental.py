@@ -36,9 +36,9 @@ from careerblog.diagnostics import BuildError
 from careerblog.markup import MarkdownRenderer
 from careerblog.posts import DocumentMemo
 from careerblog.rebuild import RebuildResult
-from careerblog.render import EntryMemo, Output, PlannedPage
+from careerblog.render import EntryMemo, PlannedPage
 from careerblog.site import Site, Tag
-from careerblog.write import CACHE_DIR, sync_site, update_site, write_site
+from careerblog.write import CACHE_DIR, Output, sync_site, update_site, write_site
 
 EVERYTHING = "*"
 

@@ -22,21 +22,13 @@ from careerblog.posts import Page, Post
 from careerblog.shortcodes import expand_shortcodes
 from careerblog.site import Site, Tag
 from careerblog.templating import ShortcodeArgumentError, fail, template_error, template_origin
+from careerblog.write import Output
 
 if TYPE_CHECKING:
     from careerblog.incremental import PageMemo
 
 # An incremental rebuild's memo of entries: source -> (record, conversion, entry) of the last build.
 EntryMemo = dict[str, tuple["Post | Page", Converted, "Entry"]]
-
-
-@dataclass(frozen=True, slots=True)
-class Output:
-    """One file of the built site, in memory."""
-
-    path: str  # relative to the output folder, forward slashes
-    content: bytes
-    source: str = ""  # the source file it came from, for messages and link checking
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,8 +8,8 @@ from typing import Any
 from careerblog import urls
 from careerblog.fields import PartialDate
 from careerblog.profile import Profile
-from careerblog.render import Output
 from careerblog.site import Site
+from careerblog.write import Output
 
 RESUME_JSON = "resume.json"
 SCHEMA = "https://raw.githubusercontent.com/jsonresume/resume-schema/v1.0.0/schema.json"

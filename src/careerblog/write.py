@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from careerblog import urls
 from careerblog.diagnostics import BuildError
@@ -19,12 +20,22 @@ try:
     import fcntl
 except ImportError:  # Windows
     fcntl = None  # type: ignore[assignment]
-from careerblog.render import Output
-from careerblog.site import StaticFile
+
+if TYPE_CHECKING:
+    from careerblog.site import StaticFile
 
 MANIFEST = ".careerblog-manifest.json"
 SOURCE_DIRS = ("content", "templates", "static")
 CACHE_DIR = ".careerblog-cache"
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    """One file of the built site, in memory (render makes them, this module writes them)."""
+
+    path: str  # relative to the output folder, forward slashes
+    content: bytes
+    source: str = ""  # the source file it came from, for messages and link checking
 
 
 def staging_dir(output: Path) -> Path:
