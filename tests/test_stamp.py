@@ -293,3 +293,17 @@ def test_a_build_with_nothing_to_do_loads_no_stage(site: Path) -> None:
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_no_cache_builds_everything_and_leaves_no_cache(site: Path) -> None:
+    def run(*extra: str) -> str:
+        done = subprocess.run([sys.executable, "-m", "careerblog", "build", *extra], cwd=site, capture_output=True,
+                              text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    assert run("--no-cache").startswith("built ")
+    assert not (site / CACHE_DIR).exists()
+    assert run().startswith("built ")
+    assert "is up to date" in run()
+    assert run("--no-cache").startswith("built ")  # the record is there, and not read

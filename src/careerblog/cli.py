@@ -88,10 +88,12 @@ for _command in (init, new, serve):
 @site_options
 @click.option("--output", "-o", type=click.Path(path_type=Path), default=None,
               help="Output folder (default: _site/ in the site folder).")
+@click.option("--no-cache", "no_cache", is_flag=True,
+              help="Build everything afresh, neither reading nor writing .careerblog-cache/.")
 @click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
 @click.option("-v", "--verbose", is_flag=True, help="Print every warning and skipped file.")
 def build(root: Path | None, base_url: str | None, drafts: bool, future: bool, strict: bool, debug: bool,
-          output: Path | None, quiet: bool, verbose: bool) -> None:
+          output: Path | None, no_cache: bool, quiet: bool, verbose: bool) -> None:
     """Build the site into _site/ (or --output), replacing it only when the whole build succeeds."""
 
     if quiet and verbose:
@@ -104,7 +106,7 @@ def build(root: Path | None, base_url: str | None, drafts: bool, future: bool, s
         site_root = resolve_root(root)
         out = (output.expanduser() if output is not None else site_root / "_site").absolute()
         result = build_site(BuildOptions(root=site_root, output=out, base_url=base_url, drafts=drafts,
-                                         future=future, strict=strict))
+                                         future=future, strict=strict, cache=not no_cache))
         if not quiet:
             report = result.report
             for warning in report.warnings:
