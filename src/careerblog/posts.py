@@ -54,6 +54,7 @@ class Post:
     image: str = ""
     layout: str = "post"
     layout_line: int | None = None
+    slug_line: int | None = None  # where front matter sets the slug, for a clash of URLs
     toc: bool = True
     extra: MappingProxyType[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
@@ -74,6 +75,7 @@ class Page:
     image: str = ""
     layout: str = "page"
     layout_line: int | None = None
+    slug_line: int | None = None
     toc: bool = False
     updated: dt.datetime | None = None
     extra: MappingProxyType[str, Any] = field(default_factory=lambda: MappingProxyType({}))
@@ -254,6 +256,7 @@ def load_post(source: Source, tz: dt.tzinfo, diags: Diagnostics) -> Post | None:
         image=f.url("image"),
         layout=f.text("layout", "post") or "post",
         layout_line=f.line("layout") if "layout" in source.meta else None,
+        slug_line=f.line("slug") if "slug" in source.meta else None,
         toc=f.boolean("toc", True),
         extra=_extra(source.meta, POST_KEYS),
     )
@@ -280,6 +283,7 @@ def load_page(source: Source, slug_path: str, tz: dt.tzinfo, diags: Diagnostics)
         image=f.url("image"),
         layout=f.text("layout", "page") or "page",
         layout_line=f.line("layout") if "layout" in source.meta else None,
+        slug_line=f.line("slug") if "slug" in source.meta else None,
         toc=f.boolean("toc", False),
         updated=_date_field(f, "updated", tz),
         extra=_extra(source.meta, PAGE_KEYS),

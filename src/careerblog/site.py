@@ -181,16 +181,19 @@ def assemble_site(
 
     owners: dict[str, str] = dict(_built_in_urls(profile, max(1, -(-len(ordered) // config.paginate))))
     items: tuple[Post | Page, ...] = (*ordered, *shown_pages)
+    by_source = {item.source: item for item in items}
     for item in items:
         url = item.url
-        if url in owners:
-            diags.error(item.source, 1, f"URL /{url} is also written by {owners[url]}",  # the file as a whole
+        if url in owners:  # at the slug that makes the URL, or the file as a whole when its name does
+            diags.error(item.source, item.slug_line or 1, f"URL /{url} is also written by {owners[url]}",
                         "give one of them another slug (front matter slug: ...)")
         else:
             owners[url] = item.source
     for tag in tags:
         if tag.url in owners:
-            diags.error(owners[tag.url], 1, f"URL /{tag.url} is also written by the page of tag {tag.name!r}",
+            owner = by_source.get(owners[tag.url])
+            diags.error(owners[tag.url], (owner.slug_line if owner else None) or 1,
+                        f"URL /{tag.url} is also written by the page of tag {tag.name!r}",
                         "give the page another slug (front matter slug: ...)")
         else:
             owners[tag.url] = f"the page of tag {tag.name!r}"
