@@ -67,6 +67,14 @@ def test_a_site_with_every_kind_renders_every_kind(site_dir: Path) -> None:
     assert any(o.path == "css/highlight.css" for o in rendered.outputs)
 
 
+def test_only_pages_that_show_code_link_the_code_stylesheet(site_dir: Path) -> None:
+    code = "Before.\n\n```python\nprint('hi')\n```\n"
+    html = pages(render(site_dir, {POST: post("Code", code), P + "2024-01-02-b.md": post("Prose"),
+                                   "content/pages/about.md": post("About", code)}))
+    linked = sorted(path for path, text in html.items() if 'href="/css/highlight.css"' in text)
+    assert linked == ["about/index.html", "posts/a/index.html"]  # not the home page, lists, or the prose post
+
+
 def test_posts_only_site_has_no_career_projects_or_resume(site_dir: Path) -> None:
     html = pages(render(site_dir, {POST: post("A")}))
     assert not {"career/index.html", "projects/index.html", "resume/index.html"} & set(html)
