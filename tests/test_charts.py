@@ -245,15 +245,15 @@ def test_unknown_category_and_off_scale_level_are_located_errors(tmp_path: Path)
     skills = SKILLS.replace("category: Data, levels: {2018: 1", "category: Date, levels: {2018: 9")
     _, diags = charts_of(tmp_path, skills)
     assert [d.format().split("\n")[0] for d in diags.items] == [
-        "content/data/skills.yml:4: error: skill 'Spark': level 9 for 2018 is outside the scale 0-4",
-        "content/data/skills.yml:4: error: skill 'Spark': unknown category 'Date'",
+        "content/data/skills.yml:4:19: error: skill 'Spark': unknown category 'Date'",
+        "content/data/skills.yml:4:44: error: skill 'Spark': level 9 for 2018 is outside the scale 0-4",
     ]
 
 
 def test_a_skill_without_levels_is_a_located_error(tmp_path: Path) -> None:
     _, diags = charts_of(tmp_path, SKILLS.replace("levels: {2019: 3, 2020: 2}", "levels: {}"))
     assert [d.format() for d in diags.items] == [
-        "content/data/skills.yml:6: error: skill 'SQL' needs 'levels', a mapping of year to level\n"
+        "content/data/skills.yml:6:38: error: skill 'SQL' needs 'levels', a mapping of year to level\n"
         "  hint: levels: {2019: 2, 2021: 4}"]
 
 

@@ -90,7 +90,7 @@ def test_all_problems_of_a_run_are_printed_together(site: Path) -> None:
     result = run("build", "--root", str(site))
     assert result.exit_code == 1
     assert [line.split(": error:")[0] for line in result.stderr.splitlines() if ": error:" in line] == [
-        "content/posts/2024-01-04-a.md:3:1", "content/posts/2024-01-05-b.md:3", "content/posts/2024-01-05-b.md:4"]
+        "content/posts/2024-01-04-a.md:3:1", "content/posts/2024-01-05-b.md:3:1", "content/posts/2024-01-05-b.md:4:1"]
     assert result.stderr.endswith("careerblog: failed with 3 errors\n")
 
 
@@ -98,7 +98,7 @@ def test_warnings_are_printed_and_exit_0(site: Path) -> None:
     write_site(site, {POST: "---\ntitle: Hello\nsumary: s\n---\n"})
     result = run("build", "--root", str(site))
     assert result.exit_code == 0
-    assert result.stderr == ("content/posts/2024-01-02-hello.md:3: warning: unknown key 'sumary' in post front "
+    assert result.stderr == ("content/posts/2024-01-02-hello.md:3:1: warning: unknown key 'sumary' in post front "
                              "matter; did you mean 'summary'?\n  hint: rename it to 'summary', or remove it\n")
     assert result.stdout.endswith(", 1 warning\n")
 
@@ -107,7 +107,7 @@ def test_strict_turns_a_warning_into_exit_1(site: Path) -> None:
     write_site(site, {POST: "---\ntitle: Hello\nsumary: s\n---\n"})
     result = run("build", "--root", str(site), "--strict")
     assert result.exit_code == 1
-    assert result.stderr.startswith("content/posts/2024-01-02-hello.md:3: error: unknown key 'sumary'")
+    assert result.stderr.startswith("content/posts/2024-01-02-hello.md:3:1: error: unknown key 'sumary'")
     assert not (site / "_site").exists()
 
 

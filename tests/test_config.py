@@ -60,17 +60,17 @@ def test_every_problem_of_site_yml_is_reported_together(site_dir: Path) -> None:
                                  "descripton: typo\n")
     assert problems == [
         "content/site.yml:1: error: site.yml is missing required field 'title'\n  hint: add 'title'",
-        "content/site.yml:2: error: base_url must be an absolute http(s) URL or a path, found 'ftp://x/'\n"
+        "content/site.yml:2:1: error: base_url must be an absolute http(s) URL or a path, found 'ftp://x/'\n"
         "  hint: for a GitHub Pages project site: https://USER.github.io/REPO/",
-        "content/site.yml:3: error: unknown time zone 'Mars/Base'\n"
+        "content/site.yml:3:1: error: unknown time zone 'Mars/Base'\n"
         "  hint: use an IANA name such as UTC or Europe/Berlin",
-        "content/site.yml:4: error: 'paginate' must be at least 1, found 0",
+        "content/site.yml:4:1: error: 'paginate' must be at least 1, found 0",
         "content/site.yml:6: error: nav item 1 is missing required field 'url'\n  hint: add 'url'",
         "content/site.yml:7: error: nav item 2 must be a mapping with title and url\n"
         "  hint: - {title: Posts, url: /posts/}",
-        "content/site.yml:8: error: 'url' has a URL scheme that is not allowed: 'javascript:x'\n"
+        "content/site.yml:8:16: error: 'url' has a URL scheme that is not allowed: 'javascript:x'\n"
         "  hint: use an http://, https:// or mailto: address, or a path such as /about/",
-        "content/site.yml:9: warning: unknown key 'descripton' in site.yml; did you mean 'description'?\n"
+        "content/site.yml:9:1: warning: unknown key 'descripton' in site.yml; did you mean 'description'?\n"
         "  hint: rename it to 'description', or remove it",
     ]
 

@@ -33,7 +33,7 @@ def test_a_likely_typo_of_a_known_key_warns_with_did_you_mean() -> None:
     f, diags = fields("position: P\norganisation: O\nmood: fine\n")
     f.check_keys(("position", "organization"))
     assert messages(diags) == [
-        "f.yml:2: warning: unknown key 'organisation' in role 1; did you mean 'organization'?\n"
+        "f.yml:2:1: warning: unknown key 'organisation' in role 1; did you mean 'organization'?\n"
         "  hint: rename it to 'organization', or remove it"
     ]
 
@@ -41,7 +41,7 @@ def test_a_likely_typo_of_a_known_key_warns_with_did_you_mean() -> None:
 def test_unknown_keys_can_be_refused() -> None:
     f, diags = fields("position: P\nmood: fine\n")
     f.check_keys(("position",), unknown_is_error=True)
-    assert messages(diags) == ["f.yml:2: error: unknown key 'mood' in role 1\n  hint: known keys: position"]
+    assert messages(diags) == ["f.yml:2:1: error: unknown key 'mood' in role 1\n  hint: known keys: position"]
 
 
 def test_wrongly_typed_values_name_key_line_and_what_was_found() -> None:
@@ -51,10 +51,10 @@ def test_wrongly_typed_values_name_key_line_and_what_was_found() -> None:
     assert f.integer("count", 3) == 3
     assert f.integer("low", 3, minimum=1) == 3
     assert messages(diags) == [
-        "f.yml:1: error: 'title' must be text, found a list\n  hint: quote the value: title: \"...\"",
-        "f.yml:2: error: 'draft' must be true or false, found 'yes please'\n  hint: draft: true",
-        "f.yml:3: error: 'count' must be a whole number, found 1.5",
-        "f.yml:4: error: 'low' must be at least 1, found 0",
+        "f.yml:1:1: error: 'title' must be text, found a list\n  hint: quote the value: title: \"...\"",
+        "f.yml:2:1: error: 'draft' must be true or false, found 'yes please'\n  hint: draft: true",
+        "f.yml:3:1: error: 'count' must be a whole number, found 1.5",
+        "f.yml:4:1: error: 'low' must be at least 1, found 0",
     ]
 
 
@@ -68,7 +68,7 @@ def test_tags_as_a_string_is_an_error_with_the_list_form_as_hint() -> None:
     f, diags = fields("tags: python, data\n")
     assert f.text_list("tags") == ()
     assert messages(diags) == [
-        "f.yml:1: error: 'tags' must be a list, found text 'python, data'\n"
+        "f.yml:1:1: error: 'tags' must be a list, found text 'python, data'\n"
         "  hint: write it as a list: tags: [python, data]"
     ]
 
@@ -98,7 +98,7 @@ def test_url_field_refuses_a_script_scheme() -> None:
     f, diags = fields("url: javascript:alert(1)\n")
     assert f.url("url") == ""
     assert messages(diags) == [
-        "f.yml:1: error: 'url' has a URL scheme that is not allowed: 'javascript:alert(1)'\n"
+        "f.yml:1:1: error: 'url' has a URL scheme that is not allowed: 'javascript:alert(1)'\n"
         "  hint: use an http://, https:// or mailto: address, or a path such as /about/"
     ]
 
@@ -122,6 +122,6 @@ def test_bad_partial_date_names_the_key() -> None:
     f, diags = fields("start_date: 2024-02-30\n")
     assert f.partial_date("start_date") is None
     assert messages(diags) == [
-        "f.yml:1: error: 'start_date' is not a valid date: '2024-02-30'\n"
+        "f.yml:1:1: error: 'start_date' is not a valid date: '2024-02-30'\n"
         "  hint: write YYYY, YYYY-MM or YYYY-MM-DD with a real month and day"
     ]

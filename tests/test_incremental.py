@@ -287,7 +287,7 @@ def test_serve_rebuilder_reports_changes_and_errors_and_matches_a_cold_build(sit
     failed = rebuild(frozenset({path}))
     assert not failed.ok
     assert [d.format().splitlines()[0] for d in failed.errors] == [
-        "content/posts/2024-01-02-two.md:3: error: 'date' is not a valid date: 'soon'"]
+        "content/posts/2024-01-02-two.md:3:1: error: 'date' is not a valid date: 'soon'"]
     assert tree(folder) == good
 
     path.write_text(original.replace("More text.", "Other text."), encoding="utf-8")

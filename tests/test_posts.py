@@ -91,18 +91,18 @@ def test_all_missing_fields_are_listed_at_once(site_dir: Path) -> None:
 
 def test_wrongly_typed_fields_are_all_reported(site_dir: Path) -> None:
     assert problems(site_dir, "---\ntitle: [a]\ndraft: yes please\ntags: 3\ntoc: maybe\n---\n") == [
-        "content/posts/2024-01-02-hello.md:2: error: 'title' must be text, found a list\n"
+        "content/posts/2024-01-02-hello.md:2:1: error: 'title' must be text, found a list\n"
         '  hint: quote the value: title: "..."',
-        "content/posts/2024-01-02-hello.md:3: error: 'draft' must be true or false, found 'yes please'\n"
+        "content/posts/2024-01-02-hello.md:3:1: error: 'draft' must be true or false, found 'yes please'\n"
         "  hint: draft: true",
-        "content/posts/2024-01-02-hello.md:4: error: 'tags' must be a list, found a number\n  hint: tags: [a, b]",
-        "content/posts/2024-01-02-hello.md:5: error: 'toc' must be true or false, found 'maybe'\n  hint: toc: true",
+        "content/posts/2024-01-02-hello.md:4:1: error: 'tags' must be a list, found a number\n  hint: tags: [a, b]",
+        "content/posts/2024-01-02-hello.md:5:1: error: 'toc' must be true or false, found 'maybe'\n  hint: toc: true",
     ]
 
 
 def test_an_impossible_date_names_the_file_and_the_key(site_dir: Path) -> None:
     assert problems(site_dir, "---\ntitle: T\ndate: 2024-02-30\n---\n") == [
-        "content/posts/2024-01-02-hello.md:3: error: 'date' is not a valid date: '2024-02-30' "
+        "content/posts/2024-01-02-hello.md:3:1: error: 'date' is not a valid date: '2024-02-30' "
         "(day is out of range for month)\n"
         "  hint: write YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS, optionally with a zone such as +02:00"
     ]
@@ -110,7 +110,7 @@ def test_an_impossible_date_names_the_file_and_the_key(site_dir: Path) -> None:
 
 def test_an_impossible_updated_date_names_its_key(site_dir: Path) -> None:
     assert problems(site_dir, "---\ntitle: T\nupdated: 2023-13-01\n---\n")[0].startswith(
-        "content/posts/2024-01-02-hello.md:3: error: 'updated' is not a valid date: '2023-13-01' "
+        "content/posts/2024-01-02-hello.md:3:1: error: 'updated' is not a valid date: '2023-13-01' "
         "(month must be in 1..12)")
 
 
@@ -133,7 +133,7 @@ def test_duplicate_keys_name_both_lines(site_dir: Path) -> None:
 def test_a_typo_of_a_known_key_warns_with_did_you_mean(site_dir: Path) -> None:
     (post,), _, msgs = load(site_dir, {POST: "---\ntitle: T\nsumary: s\n---\n"})
     assert msgs == [
-        "content/posts/2024-01-02-hello.md:3: warning: unknown key 'sumary' in post front matter; "
+        "content/posts/2024-01-02-hello.md:3:1: warning: unknown key 'sumary' in post front matter; "
         "did you mean 'summary'?\n  hint: rename it to 'summary', or remove it"
     ]
     assert post.extra["sumary"] == "s"
@@ -141,7 +141,7 @@ def test_a_typo_of_a_known_key_warns_with_did_you_mean(site_dir: Path) -> None:
 
 def test_tags_as_a_string_is_an_error_never_a_list_of_letters(site_dir: Path) -> None:
     assert problems(site_dir, "---\ntitle: T\ntags: python, data\n---\n") == [
-        "content/posts/2024-01-02-hello.md:3: error: 'tags' must be a list, found text 'python, data'\n"
+        "content/posts/2024-01-02-hello.md:3:1: error: 'tags' must be a list, found text 'python, data'\n"
         "  hint: write it as a list: tags: [python, data]"
     ]
 
@@ -176,12 +176,12 @@ def test_bom_and_crlf_give_identical_posts_and_line_numbers(site_dir: Path, tmp_
     plain = load(site_dir, {POST: text})
     other = load(tmp_path / "other", {POST: b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode()})
     assert plain == other
-    assert plain[2][0].startswith("content/posts/2024-01-02-hello.md:3: warning:")
+    assert plain[2][0].startswith("content/posts/2024-01-02-hello.md:3:1: warning:")
 
 
 def test_bom_and_crlf_keep_error_lines(site_dir: Path) -> None:
     raw = b"\xef\xbb\xbf---\r\ntitle: T\r\ndate: 2024-02-30\r\n---\r\n"
-    assert problems(site_dir, raw)[0].startswith("content/posts/2024-01-02-hello.md:3: error: 'date'")
+    assert problems(site_dir, raw)[0].startswith("content/posts/2024-01-02-hello.md:3:1: error: 'date'")
 
 
 def test_bytes_that_are_not_utf8_are_an_error_with_the_line(site_dir: Path) -> None:
@@ -205,7 +205,7 @@ def test_non_markdown_editor_and_underscore_files_are_not_posts(site_dir: Path) 
 def test_a_slug_that_is_not_one_safe_segment_is_refused(site_dir: Path) -> None:
     for bad in ("../escape", "/abs", "a\\\\b", "Has Space"):
         assert problems(site_dir, f'---\ntitle: T\nslug: "{bad}"\n---\n')[0].startswith(
-            "content/posts/2024-01-02-hello.md:3: error: slug "), bad
+            "content/posts/2024-01-02-hello.md:3:1: error: slug "), bad
 
 
 def test_every_post_problem_of_a_run_is_reported_together(site_dir: Path) -> None:
@@ -214,7 +214,7 @@ def test_every_post_problem_of_a_run_is_reported_together(site_dir: Path) -> Non
                                  "content/pages/c.md": "---\nsummary: no title\n---\n"})
     assert [m.split(": error:")[0] for m in msgs] == [
         "content/pages/c.md:2", "content/posts/2024-01-01-a.md:3:1", "content/posts/2024-01-02-b.md:2",
-        "content/posts/2024-01-02-b.md:2"]
+        "content/posts/2024-01-02-b.md:2:1"]
 
 
 def test_pages_and_nested_pages(site_dir: Path) -> None:
@@ -230,6 +230,6 @@ def test_a_page_without_title_is_an_error(site_dir: Path) -> None:
     assert load(site_dir, {"content/pages/about.md": "---\ntitel: About\n---\n"})[2] == [
         "content/pages/about.md:2: error: page front matter is missing required field 'title'\n"
         "  hint: add 'title'",
-        "content/pages/about.md:2: warning: unknown key 'titel' in page front matter; did you mean 'title'?\n"
+        "content/pages/about.md:2:1: warning: unknown key 'titel' in page front matter; did you mean 'title'?\n"
         "  hint: rename it to 'title', or remove it",
     ]

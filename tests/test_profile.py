@@ -96,12 +96,12 @@ def test_profile_problems_are_all_reported(site_dir: Path) -> None:
         "emial: x\n")})
     assert msgs == [
         "content/data/profile.yml:1: error: profile is missing required field 'name'\n  hint: add 'name'",
-        "content/data/profile.yml:2: error: 'location' must be a mapping, "
+        "content/data/profile.yml:2:1: error: 'location' must be a mapping, "
         "for example {city: Seattle, country_code: US}",
-        "content/data/profile.yml:4: error: 'url' has a URL scheme that is not allowed: 'javascript:alert(1)'\n"
+        "content/data/profile.yml:4:18: error: 'url' has a URL scheme that is not allowed: 'javascript:alert(1)'\n"
         "  hint: use an http://, https:// or mailto: address, or a path such as /about/",
         "content/data/profile.yml:5: error: profile link 2 is missing required field 'url'\n  hint: add 'url'",
-        "content/data/profile.yml:6: warning: unknown key 'emial' in profile; did you mean 'email'?\n"
+        "content/data/profile.yml:6:1: warning: unknown key 'emial' in profile; did you mean 'email'?\n"
         "  hint: rename it to 'email', or remove it",
     ]
 
@@ -114,14 +114,14 @@ def test_career_problems_name_lines_and_duplicates_name_both(site_dir: Path) -> 
         "- {position: B}\n"
         "- {position: C, organization: O, start_date: 2024-02-30}\n")})
     assert msgs == [
-        "content/data/career.yml:4: error: end_date 2019-01 is before start_date 2020-01\n"
+        "content/data/career.yml:4:3: error: end_date 2019-01 is before start_date 2020-01\n"
         "  hint: swap the two dates, or correct one of them",
         "content/data/career.yml:5: error: duplicate role 'A / O / 2020-01' (first on line 1)\n"
         "  hint: each role may appear once",
         "content/data/career.yml:8: error: role 3 must be a mapping, found text",
         "content/data/career.yml:9: error: role 4 is missing required fields 'organization', 'start_date'\n"
         "  hint: add 'organization', 'start_date'",
-        "content/data/career.yml:10: error: 'start_date' is not a valid date: '2024-02-30'\n"
+        "content/data/career.yml:10:34: error: 'start_date' is not a valid date: '2024-02-30'\n"
         "  hint: write YYYY, YYYY-MM or YYYY-MM-DD with a real month and day",
     ]
 
@@ -155,23 +155,23 @@ def test_skill_levels_are_checked_against_the_scale(site_dir: Path) -> None:
         "  - {name: Py, category: Langs, levels: {2019: 2}}\n"
         "technologies:\n  - {name: S, adopted: 2020-01, retired: 2019-01}\n")})
     assert msgs == [
-        "content/data/skills.yml:4: error: skill 'Py': 'later' is not a year\n"
-        "  hint: use a four-digit year as the key",
-        "content/data/skills.yml:4: error: skill 'Py': level 6 for 2019 is outside the scale 0-5\n"
+        "content/data/skills.yml:4:46: error: skill 'Py': level 6 for 2019 is outside the scale 0-5\n"
         "  hint: use a level on the scale that skills.yml declares",
-        "content/data/skills.yml:4: error: skill 'Py': year 2020 is given twice (first on line 4)\n"
+        "content/data/skills.yml:4:64: error: skill 'Py': year 2020 is given twice (first on line 4)\n"
         "  hint: give each year once",
+        "content/data/skills.yml:4:75: error: skill 'Py': 'later' is not a year\n"
+        "  hint: use a four-digit year as the key",
         "content/data/skills.yml:5: error: duplicate skill 'Py' (first on line 4)\n"
         "  hint: each skill may appear once",
-        "content/data/skills.yml:5: error: skill 'Py': unknown category 'Langs'\n"
+        "content/data/skills.yml:5:16: error: skill 'Py': unknown category 'Langs'\n"
         "  hint: declare it under 'categories', or use one of: Languages",
-        "content/data/skills.yml:7: error: retired 2019-01 is before adopted 2020-01",
+        "content/data/skills.yml:7:33: error: retired 2019-01 is before adopted 2020-01",
     ]
 
 
 def test_scale_labels_must_match_its_levels(site_dir: Path) -> None:
     _, msgs = load(site_dir, {D + "skills.yml": "scale: {min: 1, max: 3, labels: [a, b]}\n"})
-    assert msgs == ["content/data/skills.yml:1: error: scale has 3 levels (1-3) but 2 labels\n"
+    assert msgs == ["content/data/skills.yml:1:25: error: scale has 3 levels (1-3) but 2 labels\n"
                     "  hint: give one label per level, from min to max"]
 
 
@@ -180,7 +180,7 @@ def test_project_problems(site_dir: Path) -> None:
         "- name: P\n  outcomes: [{label: a}]\n  url: \"javascript:x\"\n- name: P\n- summary: no name\n")})
     assert msgs == [
         "content/data/projects.yml:2: error: outcome 1 is missing required field 'value'\n  hint: add 'value'",
-        "content/data/projects.yml:3: error: 'url' has a URL scheme that is not allowed: 'javascript:x'\n"
+        "content/data/projects.yml:3:3: error: 'url' has a URL scheme that is not allowed: 'javascript:x'\n"
         "  hint: use an http://, https:// or mailto: address, or a path such as /about/",
         "content/data/projects.yml:4: error: duplicate project 'P' (first on line 1)\n"
         "  hint: each project may appear once",

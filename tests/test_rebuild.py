@@ -98,7 +98,7 @@ def test_full_rebuild_reports_errors_and_keeps_the_last_good_site(site_dir: Path
     failed = rebuild(frozenset({site_dir / "content/posts/2024-01-02-hello.md"}))
     assert not failed.ok
     assert [d.format().splitlines()[0] for d in failed.errors] == [
-        "content/posts/2024-01-02-hello.md:3: error: 'date' is not a valid date: 'soon'"]
+        "content/posts/2024-01-02-hello.md:3:1: error: 'date' is not a valid date: 'soon'"]
     assert (failed.written, failed.removed) == ((), ())
     assert files_in(folder) == good
 

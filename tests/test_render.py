@@ -224,7 +224,7 @@ def test_strict_turns_warnings_into_errors(site_dir: Path) -> None:
     with pytest.raises(BuildError) as info:
         render_site(BuildOptions(root=site_dir, output=site_dir.parent / "out", now=NOW, strict=True))
     assert [d.format() for d in info.value.diagnostics] == [
-        "content/posts/2024-01-01-a.md:3: error: unknown key 'sumary' in post front matter; did you mean 'summary'?\n"
+        "content/posts/2024-01-01-a.md:3:1: error: unknown key 'sumary' in post front matter; did you mean 'summary'?\n"
         "  hint: rename it to 'summary', or remove it"]
 
 

@@ -404,11 +404,11 @@ def test_a_broken_edit_shows_the_error_and_keeps_the_last_good_page(served: Serv
         assert state["ok"] is False
         errors = state["errors"]
         assert isinstance(errors, list)
-        assert errors[0].startswith("content/posts/2024-01-02-hello.md:3: error: 'date' is not a valid date")
+        assert errors[0].startswith("content/posts/2024-01-02-hello.md:3:1: error: 'date' is not a valid date")
         assert served.get("/blog/posts/hello/").body == good  # the last good site is still served
         assert any("rebuild failed in" in line and "still serving the last good site" in line
                    for line in served.log)
-        assert any(line.startswith("content/posts/2024-01-02-hello.md:3: error:") for line in served.log)
+        assert any(line.startswith("content/posts/2024-01-02-hello.md:3:1: error:") for line in served.log)
 
         late = served.events()  # a page opened now shows the overlay at once
         try:

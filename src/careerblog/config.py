@@ -135,9 +135,11 @@ def load_config(root: Path, diags: Diagnostics, base_url_override: str | None = 
     normalized = normalize_base_url(raw_base)
     if normalized is None:
         where = "--base-url" if base_url_override is not None else SITE_FILE
-        diags.error(where, None if base_url_override is not None else f.line("base_url"),
+        from_file = base_url_override is None
+        diags.error(where, f.line("base_url") if from_file else None,
                     f"base_url must be an absolute http(s) URL or a path, found {raw_base!r}",
-                    "for a GitHub Pages project site: https://USER.github.io/REPO/")
+                    "for a GitHub Pages project site: https://USER.github.io/REPO/",
+                    col=f.column("base_url") if from_file else None)
     base_url = normalized or "/"
 
     timezone = f.text("timezone", "UTC")

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from careerblog.diagnostics import Diagnostics
-from careerblog.yamlfile import line_of
+from careerblog.yamlfile import line_of, position_of
 
 _PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 _SAFE_SCHEMES = ("http://", "https://", "mailto:")
@@ -53,11 +53,16 @@ class Fields:
     def line(self, key: str | None = None) -> int | None:
         return line_of(self.data, key)
 
+    def column(self, key: str | None) -> int | None:
+        """The column where `key` stands, when the mapping came from YAML (None for the mapping as a whole)."""
+        position = position_of(self.data, key) if key is not None else None
+        return position[1] if position else None
+
     def error(self, key: str | None, message: str, hint: str = "") -> None:
-        self.diagnostics.error(self.path, self.line(key), message, hint)
+        self.diagnostics.error(self.path, self.line(key), message, hint, col=self.column(key))
 
     def warning(self, key: str | None, message: str, hint: str = "") -> None:
-        self.diagnostics.warning(self.path, self.line(key), message, hint)
+        self.diagnostics.warning(self.path, self.line(key), message, hint, col=self.column(key))
 
     def require(self, *keys: str) -> bool:
         """Report every missing required key at once; True when all are present."""

@@ -10,7 +10,7 @@ from typing import Any
 from careerblog.diagnostics import BuildError, Diagnostics
 from careerblog.fields import Fields, PartialDate, type_name
 from careerblog.posts import decode_text, read_bytes
-from careerblog.yamlfile import line_of, load_yaml
+from careerblog.yamlfile import line_of, load_yaml, position_of
 
 DATA_DIR = "content/data"
 PERSON_KEYS = ("name", "label", "summary", "email", "phone", "url", "image", "location", "profiles")
@@ -318,23 +318,27 @@ def _levels(raw: Any, f: Fields, scale: Scale, owner: str) -> tuple[tuple[int, f
     lines: dict[int, int | None] = {}
     for year, level in raw.items():
         line = line_of(raw, year)
+        at = position_of(raw, year)
+        col = at[1] if at else None  # where the year stands, for the messages below
         year_value = int(year) if isinstance(year, str) and year.strip().isdigit() else year
         if isinstance(year_value, bool) or not isinstance(year_value, int) or not 1900 <= year_value <= 2999:
-            f.diagnostics.error(f.path, line, f"{owner}: {year!r} is not a year", "use a four-digit year as the key")
+            f.diagnostics.error(f.path, line, f"{owner}: {year!r} is not a year", "use a four-digit year as the key",
+                                col=col)
             continue
         if year_value in lines:
             f.diagnostics.error(f.path, line, f"{owner}: year {year_value} is given twice (first on line "
-                                f"{lines[year_value]})", "give each year once")
+                                f"{lines[year_value]})", "give each year once", col=col)
             continue
         lines[year_value] = line
         if isinstance(level, bool) or not isinstance(level, int | float):
-            f.diagnostics.error(f.path, line, f"{owner}: level for {year_value} must be a number, found {level!r}")
+            f.diagnostics.error(f.path, line, f"{owner}: level for {year_value} must be a number, found {level!r}",
+                                col=col)
             continue
         if not scale.minimum <= level <= scale.maximum:
             f.diagnostics.error(f.path, line,
                                 f"{owner}: level {level:g} for {year_value} is outside the scale "
                                 f"{scale.minimum}-{scale.maximum}",
-                                "use a level on the scale that skills.yml declares")
+                                "use a level on the scale that skills.yml declares", col=col)
             continue
         out[year_value] = float(level)
     return tuple(sorted(out.items()))
