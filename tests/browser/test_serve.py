@@ -51,7 +51,7 @@ def test_a_broken_front_matter_shows_an_overlay_over_the_last_good_page(
     overlay.wait_for(state="visible", timeout=WAIT_MS)
     relative = post.relative_to(dev_server.root).as_posix()
     text = overlay.inner_text()
-    assert f"{relative}:3: error: 'date' is not a valid date: '2024-02-30'" in text
+    assert f"{relative}:3:1: error: 'date' is not a valid date: '2024-02-30'" in text
     assert "the last rebuild failed" in text
     page.screenshot(path=str(screenshot_dir / "serve-error-overlay.png"))
     assert page.evaluate("window.__beforeEdit === true")  # not reloaded: the last good page stays
