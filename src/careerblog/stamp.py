@@ -31,10 +31,10 @@ from typing import Any
 from careerblog import __version__
 from careerblog.config import BuildOptions
 from careerblog.diagnostics import Diagnostic
+from careerblog.write import CACHE_DIR, SOURCE_DIRS
 
 RECORD = "last-build.json"
 FORMAT = 1
-SOURCE_DIRS = ("content", "templates", "static")
 # Libraries whose upgrade can change the HTML, JSON or JavaScript a build writes.
 LIBRARIES = ("markdown", "pygments", "jinja2", "markupsafe", "yaml", "plotly")
 RACY_NS = 2_000_000_000  # FAT and some network file systems keep modification times to 2 s
@@ -136,8 +136,6 @@ class LastBuild:
 
     @property
     def path(self) -> Path:
-        from careerblog.write import CACHE_DIR
-
         return self.options.root / CACHE_DIR / RECORD
 
     @classmethod
@@ -189,8 +187,6 @@ class LastBuild:
 
     def save(self, report: Report, window: Window) -> None:
         """Record a successful build; a cache folder that cannot be written only costs the next build time."""
-        from careerblog.write import CACHE_DIR
-
         written: Readings = {}
         try:
             _walk(self.options.output.resolve(), "", written)
