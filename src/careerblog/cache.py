@@ -21,7 +21,7 @@ from typing import Any
 from careerblog import __version__, fields, markup, shortcodes, urls
 from careerblog.markup import RENDER_SETTINGS, Converted, LinkRef
 from careerblog.shortcodes import ShortcodeCall, ShortcodeProblem
-from careerblog.write import CACHE_DIR
+from careerblog.write import CACHE_DIR, make_cache_folder
 
 MAGIC = b"careerblog markdown cache 1\n"
 _LENGTH = 8
@@ -171,10 +171,7 @@ class ConvertedCache:
         payload = marshal.dumps(self._used)
         header = MAGIC + self.settings.encode("utf-8") + b"\n"
         try:
-            self.folder.mkdir(exist_ok=True)
-            ignore = self.folder / ".gitignore"
-            if not ignore.exists():
-                ignore.write_text("# careerblog's build cache: safe to delete, never commit\n*\n", encoding="utf-8")
+            make_cache_folder(self.folder.parent)
             fd, temporary = tempfile.mkstemp(prefix=".markdown-", suffix=".tmp", dir=self.folder)
         except OSError:  # a read-only site still builds, only without a cache
             return False

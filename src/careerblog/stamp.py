@@ -31,7 +31,7 @@ from typing import Any
 from careerblog import __version__
 from careerblog.config import BuildOptions
 from careerblog.diagnostics import Diagnostic
-from careerblog.write import CACHE_DIR, SOURCE_DIRS
+from careerblog.write import CACHE_DIR, SOURCE_DIRS, make_cache_folder
 
 RECORD = "last-build.json"
 FORMAT = 1
@@ -198,9 +198,8 @@ class LastBuild:
             "warnings": [[w.path, w.line, w.col, w.severity, w.message, w.hint] for w in report.warnings],
             "notes": list(report.notes), "skipped_drafts": list(report.skipped_drafts), "files": report.files,
         }
-        folder = self.options.root / CACHE_DIR
         try:
-            folder.mkdir(exist_ok=True)
+            folder = make_cache_folder(self.options.root)
             handle, temporary = tempfile.mkstemp(prefix=".last-build-", suffix=".tmp", dir=folder)
         except OSError:
             return

@@ -38,6 +38,16 @@ class Output:
     source: str = ""  # the source file it came from, for messages and link checking
 
 
+def make_cache_folder(root: Path) -> Path:
+    """`.careerblog-cache/` at the site root, with a .gitignore that keeps it out of git; OSError if it cannot be."""
+    folder = root / CACHE_DIR
+    folder.mkdir(exist_ok=True)
+    ignore = folder / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# careerblog's build cache: safe to delete, never commit\n*\n", encoding="utf-8")
+    return folder
+
+
 def staging_dir(output: Path) -> Path:
     return output.with_name(output.name + ".careerblog-staging")
 
