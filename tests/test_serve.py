@@ -431,6 +431,63 @@ def test_a_broken_edit_shows_the_error_and_keeps_the_last_good_page(served: Serv
         stream.close()
 
 
+TYPO = ("content/posts/2024-01-02-hello.md:3:1: warning: unknown key 'tagz' in post front matter; did you mean "
+        "'tags'?\n  hint: rename it to 'tags', or remove it")
+BROKEN_LINK = ("content/posts/2024-01-02-hello.md:5: warning: broken link to /nowhere/\n"
+               "  hint: point it at a page or file that this site builds")
+
+
+def test_the_warnings_of_a_good_build_are_sent_to_the_browser(served: Served) -> None:
+    stream = served.events()
+    try:
+        name, state = stream.next()
+        assert (name, state["warnings"]) == ("state", [])
+
+        result = served.edit(POST, "---\ntitle: Hello\ntagz: [news]\n---\nSee [gone](/nowhere/).\n")
+        assert result.ok
+        name, state = stream.next()
+        assert (name, state["ok"], state["errors"], state["warnings"]) == ("reload", True, [], [TYPO, BROKEN_LINK])
+
+        late = served.events()  # a page opened (or reloaded) now shows them at once
+        try:
+            assert late.next() == ("state", state)
+        finally:
+            late.close()
+
+        served.edit(POST, "---\ntitle: Hello\ntags: [news]\n---\nSee [gone](/nowhere/).\n")
+        name, state = stream.next()
+        assert (name, state["warnings"]) == ("reload", [BROKEN_LINK])
+
+        served.edit(POST, SITE[POST])
+        name, state = stream.next()
+        assert (name, state["ok"], state["warnings"]) == ("reload", True, [])
+    finally:
+        stream.close()
+
+
+def test_a_failed_rebuild_sends_its_errors_without_warnings(served: Served) -> None:
+    """The overlay wins: the browser is told the errors only, though the failed rebuild also found a warning."""
+    linked = "---\ntitle: Hello\ntagz: [news]\n---\nSee [gone](/nowhere/).\n"
+    served.edit(POST, linked)
+    stream = served.events()
+    try:
+        assert stream.next()[1]["warnings"] == [TYPO, BROKEN_LINK]
+        result = served.edit(POST, "---\ntitle: Hello\ndate: 2024-02-30\ntagz: [news]\n---\nText.\n")
+        assert not result.ok
+        assert result.warnings
+        name, state = stream.next()
+        assert (name, state["ok"], state["warnings"]) == ("build-error", False, [])
+        errors = state["errors"]
+        assert isinstance(errors, list) and len(errors) == 1
+        assert errors[0].startswith("content/posts/2024-01-02-hello.md:3:1: error: 'date' is not a valid date")
+
+        served.edit(POST, linked)  # the bytes of the last good build again: its warnings come back
+        name, state = stream.next()
+        assert (name, state["ok"], state["errors"], state["warnings"]) == ("clear", True, [], [TYPO, BROKEN_LINK])
+    finally:
+        stream.close()
+
+
 def test_a_first_build_that_fails_still_starts_the_server(site_dir: Path, tmp_path: Path) -> None:
     write_site(site_dir, {**SITE, POST: "---\ntitle: [unclosed\n---\nText.\n"})
     running = start(site_dir, tmp_path / "served")

@@ -317,7 +317,7 @@ def test_the_server_survives_each_broken_site(session: Session, case: Case) -> N
         if source.is_file() and source.name != "case.yml":
             target = root / source.relative_to(case.folder)
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, target)
+            shutil.copyfile(source, target, follow_symlinks=False)  # a link stays a link, as in the case
     cache = (root / ".careerblog-cache",)  # P4: the one place at the site root a build may write
     before = snapshot(root, cache)
 
@@ -326,6 +326,10 @@ def test_the_server_survives_each_broken_site(session: Session, case: Case) -> N
     assert snapshot(root, cache) == before  # serve never touches the sources
     if case.exit == 0:
         assert result.ok, [d.format() for d in result.diagnostics]
+        told = "\n".join(str(w) for w in session.first_event()["warnings"])  # type: ignore[attr-defined]
+        warnings = [p for p in case.spec.get("messages", []) if "warning" in p and not p.startswith("careerblog: ")]
+        for pattern in warnings:  # the browser's warnings panel lists them
+            assert re.search(pattern, told, re.M), (pattern, told)
     else:
         assert not result.ok
         state = session.first_event()
@@ -343,7 +347,8 @@ def test_the_server_survives_each_broken_site(session: Session, case: Case) -> N
     # The next good build clears the overlay.
     _reset(root)
     assert server.apply(frozenset()).ok
-    assert session.first_event() == {"generation": server.state.generation, "ok": True, "errors": []}
+    assert session.first_event() == {"generation": server.state.generation, "ok": True, "errors": [],
+                                     "warnings": []}
     assert raw(server.address[1], "/blog/posts/good/").status == 200
 
 

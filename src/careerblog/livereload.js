@@ -1,4 +1,5 @@
-/* careerblog serve: reload the page after a good rebuild; show a failed rebuild's errors over the page.
+/* careerblog serve: reload the page after a good rebuild; show a failed rebuild's errors over the page,
+   and a good rebuild's warnings in a small panel in the bottom right corner.
    Injected by the preview server only, never part of a built site. */
 (function () {
   "use strict";
@@ -6,12 +7,19 @@
   var pageGeneration = script ? script.getAttribute("data-generation") : null;
   var eventsUrl = (script && script.getAttribute("data-events")) || "/__careerblog__/events";
   var OVERLAY_ID = "careerblog-error-overlay";
+  var WARNINGS_ID = "careerblog-warnings";
+  var warningsShown = "";  // the warnings in the panel now, "" when there is no panel
+  var warningsDismissed = "";  // the warnings the author dismissed on this page
+
+  function remove(id) {
+    var node = document.getElementById(id);
+    if (node) {
+      node.parentNode.removeChild(node);
+    }
+  }
 
   function hide() {
-    var overlay = document.getElementById(OVERLAY_ID);
-    if (overlay) {
-      overlay.parentNode.removeChild(overlay);
-    }
+    remove(OVERLAY_ID);
   }
 
   function element(tag, text, css) {
@@ -41,13 +49,52 @@
     (document.body || document.documentElement).appendChild(overlay);
   }
 
+  function showWarnings(warnings) {
+    var text = warnings.join("\n\n");
+    if (text === warningsShown) {
+      return;  // the same warnings: the panel stays open or closed as the author left it
+    }
+    remove(WARNINGS_ID);
+    warningsShown = "";
+    if (!text || text === warningsDismissed) {
+      return;
+    }
+    var panel = element("div", "", "position:fixed;right:1rem;bottom:1rem;z-index:2147483646;" +
+      "box-sizing:border-box;max-width:min(40rem,calc(100vw - 2rem));max-height:50vh;overflow:auto;" +
+      "padding:0.75rem 1rem;margin:0;background:rgba(24,24,28,0.95);color:#f4f4f5;border-left:4px solid #fbbf24;" +
+      "border-radius:6px;box-shadow:0 4px 16px rgba(0,0,0,0.3);font:14px/1.5 system-ui,sans-serif;text-align:left;");
+    panel.id = WARNINGS_ID;
+    panel.setAttribute("role", "status");
+    panel.setAttribute("aria-label", "careerblog warnings");
+    var details = element("details", "", "margin:0;");
+    details.open = true;
+    details.appendChild(element("summary", warnings.length + (warnings.length === 1 ? " warning" : " warnings") +
+      " in the last build", "cursor:pointer;font-weight:700;color:#fde68a;"));
+    details.appendChild(element("pre", text, "margin:0.5rem 0 0;padding:0.5rem;white-space:pre-wrap;" +
+      "overflow-wrap:anywhere;background:#000;color:#fde68a;border-radius:4px;" +
+      "font:13px/1.5 ui-monospace,Menlo,Consolas,monospace;"));
+    panel.appendChild(details);
+    var dismiss = element("button", "Dismiss", "margin-top:0.5rem;padding:0.2rem 0.8rem;font:inherit;cursor:pointer;");
+    dismiss.type = "button";
+    dismiss.addEventListener("click", function () {
+      warningsDismissed = text;
+      warningsShown = "";
+      remove(WARNINGS_ID);
+    });
+    panel.appendChild(dismiss);
+    (document.body || document.documentElement).appendChild(panel);
+    warningsShown = text;
+  }
+
   function follow(state) {
     if (!state.ok) {
+      showWarnings([]);  // the overlay wins
       show(state.errors);
     } else if (state.generation !== pageGeneration) {
       window.location.reload();
     } else {
       hide();
+      showWarnings(state.warnings || []);
     }
   }
 

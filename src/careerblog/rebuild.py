@@ -51,6 +51,10 @@ class RebuildResult:
     def errors(self) -> tuple[Diagnostic, ...]:
         return tuple(d for d in self.diagnostics if d.severity == "error")
 
+    @property
+    def warnings(self) -> tuple[Diagnostic, ...]:
+        return tuple(d for d in self.diagnostics if d.severity == "warning")
+
 
 class Rebuilder(Protocol):
     """Brings the served folder up to date after `changed` source files changed (empty: everything)."""

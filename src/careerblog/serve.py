@@ -2,8 +2,8 @@
 
 `DevServer` is handed a `rebuild` callable (see rebuild.py) and never reaches into the pipeline. Pages
 are served with a small script injected before `</body>`; it listens to Server-Sent Events from
-/__careerblog__/events, reloads after a good rebuild, and draws the errors of a failed one over the
-last good page.
+/__careerblog__/events, reloads after a good rebuild, draws the errors of a failed one over the last
+good page, and lists the warnings of a good one in a small panel in a corner.
 """
 
 from __future__ import annotations
@@ -47,15 +47,17 @@ _TYPES = {
 
 @dataclass(frozen=True, slots=True)
 class ServerState:
-    """What the browser is told: the generation of the served files and the errors of the last rebuild."""
+    """What the browser is told: the generation of the served files and the problems of the last rebuild."""
 
     generation: str  # changes whenever a good rebuild changed the served files
     ok: bool
     errors: tuple[str, ...] = ()  # formatted diagnostics of the last rebuild when it failed
     built: bool = False  # False until a first rebuild succeeded
+    warnings: tuple[str, ...] = ()  # formatted warnings of the last rebuild when it succeeded
 
     def event(self, name: str) -> bytes:
-        data = json.dumps({"generation": self.generation, "ok": self.ok, "errors": list(self.errors)})
+        data = json.dumps({"generation": self.generation, "ok": self.ok, "errors": list(self.errors),
+                           "warnings": list(self.warnings)})
         return f"event: {name}\ndata: {data}\n\n".encode()
 
 
@@ -397,9 +399,11 @@ class DevServer:
                 if result.changed_output or not previous.built:
                     self._builds += 1
                 generation = f"{self._token}-{self._builds}"
-                self._state = ServerState(generation, ok=True, built=True)
+                warnings = tuple(d.format() for d in result.warnings)
+                self._state = ServerState(generation, ok=True, built=True, warnings=warnings)
             else:
-                errors = tuple(d.format() for d in result.diagnostics if d.severity == "error")
+                # Only the errors: the overlay hides the page, and a warnings panel beside it would be noise.
+                errors = tuple(d.format() for d in result.errors)
                 self._state = ServerState(previous.generation, ok=False, errors=errors, built=previous.built)
             self._sequence += 1
             self._changed.notify_all()

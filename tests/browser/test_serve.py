@@ -1,4 +1,5 @@
-"""`careerblog serve` in Chromium: the page reloads itself after an edit; a broken edit shows an overlay."""
+"""`careerblog serve` in Chromium: the page reloads itself after an edit; a broken edit shows an overlay;
+the warnings of a good build show in a small panel."""
 
 from __future__ import annotations
 
@@ -68,3 +69,49 @@ def test_a_broken_front_matter_shows_an_overlay_over_the_last_good_page(
 
     assert dev_server.stop() == 0
     assert "stopped" in dev_server.log
+
+
+def test_the_warnings_of_a_good_build_show_in_a_panel_beside_the_page(
+        watched_page: tuple[Page, PageProblems], dev_server: DevServerProcess, screenshot_dir: Path) -> None:
+    page, problems = watched_page
+    page.goto(dev_server.url + "posts/live-edit/")
+    page.evaluate("window.__beforeEdit = true")
+    post = live_post(dev_server)
+    good = post.read_text()
+    body = "Write your post here, in Markdown."
+    assert body in good
+    line = good.splitlines().index(body) + 1
+    post.write_text(good.replace(body, "A link to [gone](/nowhere/) in the post."))
+
+    panel = page.get_by_role("status", name="careerblog warnings")
+    panel.wait_for(state="visible", timeout=WAIT_MS)
+    relative = post.relative_to(dev_server.root).as_posix()
+    text = panel.inner_text()
+    assert "1 warning in the last build" in text
+    assert f"{relative}:{line}: warning: broken link to /nowhere/" in text
+    assert page.evaluate("window.__beforeEdit === undefined")  # the page reloaded to show the edit
+    assert "A link to gone in the post." in page.locator("main").inner_text()
+    page.screenshot(path=str(screenshot_dir / "serve-warnings-panel.png"))
+    # A corner of the page, not a cover over it: the title stays visible and clickable.
+    assert page.evaluate("""() => {
+        const h1 = document.querySelector("h1").getBoundingClientRect();
+        const hit = document.elementFromPoint(h1.left + h1.width / 2, h1.top + h1.height / 2);
+        return !!hit && !hit.closest("#careerblog-warnings");
+    }""")
+
+    panel.get_by_role("button", name="Dismiss").click()
+    panel.wait_for(state="detached", timeout=WAIT_MS)
+    page.reload()  # a fresh page is told the warnings of the last build again
+    panel.wait_for(state="visible", timeout=WAIT_MS)
+    assert f"{relative}:{line}: warning: broken link to /nowhere/" in panel.inner_text()
+
+    page.evaluate("window.__beforeEdit = true")
+    post.write_text(good.replace(body, "A link [home](/) that works."))
+    page.wait_for_function("() => document.body.innerText.includes('A link home that works.')", timeout=WAIT_MS)
+    assert page.evaluate("window.__beforeEdit === undefined")
+    panel.wait_for(state="detached", timeout=WAIT_MS)
+
+    post.write_text(good)
+    page.wait_for_function(f"() => document.body.innerText.includes({body!r})", timeout=WAIT_MS)
+    assert problems.console_errors == []
+    assert [f for f in problems.failed_requests if not f.endswith("/__careerblog__/events: net::ERR_ABORTED")] == []
