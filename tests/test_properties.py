@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sitefiles import write_site
 
@@ -70,6 +70,7 @@ def _assert_located(exc: BuildError, text: str, path: str) -> None:
 
 @settings(max_examples=400, deadline=None)
 @given(ANY_TEXT, st.sampled_from([PATH, "content/posts/no-date-in-name.md"]))
+@example("---\n0:\u2028\u2028\u2028ile:\n---", PATH)  # YAML breaks lines at U+2028 too; messages must not
 def test_any_text_gives_a_post_or_a_located_error(text: str, path: str) -> None:
     try:
         post, diags = _load(text, path)

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from careerblog.diagnostics import BuildError
-from careerblog.yamlfile import line_of, load_yaml
+from careerblog.yamlfile import line_of, load_yaml, position_of
 
 
 def error_of(text: str, line_offset: int = 0) -> str:
@@ -84,3 +84,11 @@ def test_deep_nesting_is_a_clean_error() -> None:
 def test_empty_document_is_none() -> None:
     assert load_yaml("", "x.yml") is None
     assert load_yaml("# only a comment\n", "x.yml") is None
+
+
+def test_lines_are_counted_at_newlines_only_as_editors_count_them() -> None:
+    """YAML also ends a line at U+2028, U+2029 and U+0085; a message must still point at the line shown."""
+    data = load_yaml('títle: "a\u2028b"\nnext: "c\x85d"\nlast: 1\n', "x.yml")
+    assert [position_of(data, key) for key in data] == [(1, 1), (2, 1), (3, 1)]
+    assert error_of("a: 1\nb: \u2028\u2028c\n  d: 2\n").startswith("content/data/x.yml:3:4: error:")
+    assert error_of("a: 1\nb: \u2028\u2028c\n  d: 2\n", line_offset=1).startswith("content/data/x.yml:4:4:")

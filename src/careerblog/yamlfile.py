@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from typing import Any
 
@@ -43,11 +44,31 @@ class LocatedList(list[Any]):
         self.item_positions: list[Position] = []
 
 
+# YAML also ends a line at these; editors, and careerblog's messages, only at a newline.
+_YAML_ONLY_BREAKS = ("\u2028", "\u2029", "\x85")
+
+
+class _Lines:
+    """Line and column (0-based) of a character offset in a YAML text, counting only newlines as breaks."""
+
+    def __init__(self, text: str) -> None:
+        self.exotic = any(mark in text for mark in _YAML_ONLY_BREAKS)
+        self.starts = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"] if self.exotic else []
+
+    def at(self, mark: Any) -> tuple[int, int]:
+        if not self.exotic:  # the parser's own count is right: the common case, no work
+            return mark.line, mark.column
+        line = bisect.bisect_right(self.starts, mark.index) - 1
+        return line, mark.index - self.starts[line]
+
+
 class _LocatingLoader(_BaseLoader):  # type: ignore[valid-type,misc]
     line_offset = 0
+    lines: _Lines
 
     def _position(self, node: Node) -> Position:
-        return (node.start_mark.line + 1 + self.line_offset, node.start_mark.column + 1)
+        line, column = self.lines.at(node.start_mark)
+        return (line + 1 + self.line_offset, column + 1)
 
 
 def _check_duplicates(loader: _LocatingLoader, node: MappingNode) -> None:
@@ -176,12 +197,13 @@ def load_yaml(text: str, path: str, line_offset: int = 0) -> Any:
         )
     loader = _LocatingLoader(text)
     loader.line_offset = line_offset
+    loader.lines = lines = _Lines(text)
     try:
         node = loader.get_single_node()
         if node is None:
             return None
         if _expanded_size(node) > MAX_YAML_VALUES:
-            raise BuildError.single(path, node.start_mark.line + 1 + line_offset,
+            raise BuildError.single(path, lines.at(node.start_mark)[0] + 1 + line_offset,
                                     f"YAML aliases expand to more than {MAX_YAML_VALUES} values", _hint_for("aliases"))
         return loader.construct_document(node)
     except yaml.reader.ReaderError as exc:
@@ -192,10 +214,11 @@ def load_yaml(text: str, path: str, line_offset: int = 0) -> Any:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
-        line = mark.line + 1 + line_offset if mark else None
-        col = mark.column + 1 if mark else None
-        lines = text.split("\n")
-        source_line = lines[mark.line] if mark and mark.line < len(lines) else ""
+        at = lines.at(mark) if mark else None
+        line = at[0] + 1 + line_offset if at else None
+        col = at[1] + 1 if at else None
+        text_lines = text.split("\n")
+        source_line = text_lines[at[0]] if at and at[0] < len(text_lines) else ""
         hint = _hint_for(problem, source_line)
         raise BuildError((Diagnostic(path, line, col, "error", problem, hint),)) from None
     except yaml.YAMLError as exc:
