@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import posixpath
 import re
@@ -70,6 +71,11 @@ def is_within(relative: str) -> bool:
     return norm != ".." and not norm.startswith("../") and not posixpath.isabs(norm)
 
 
+# A path of these characters has no scheme, is no fragment, and comes out of quote() unchanged: the
+# URLs careerblog makes itself (slugs), which are most links on every page and every line of a sitemap.
+_PLAIN_PATH = re.compile(r"[A-Za-z0-9/._~-]*")
+
+
 def link(url: str, base_path: str) -> str:
     """A link to a site-relative or root-relative URL, under the site's base path.
 
@@ -78,18 +84,25 @@ def link(url: str, base_path: str) -> str:
     """
     if not url:
         return base_path
+    if _PLAIN_PATH.fullmatch(url) and not url.startswith("//") and _PLAIN_PATH.fullmatch(base_path):
+        return base_path + url.lstrip("/")
     parts = urlsplit(url)
     if parts.scheme or url.startswith("//") or url.startswith("#"):
         return url
     return quote(base_path + url.lstrip("/"), safe="/#?=&;:%~+@!$,'()*")
 
 
+@functools.lru_cache(maxsize=8)
+def _origin(base_url: str) -> str:
+    """`scheme://host` of the site's base URL; empty for a base URL that is only a path."""
+    parts = urlsplit(base_url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme else ""
+
+
 def absolute(url: str, base_url: str, base_path: str) -> str:
     """The full URL of a site-relative URL, for feeds, sitemaps and canonical links."""
     linked = link(url, base_path)
-    if urlsplit(linked).scheme or linked.startswith("//"):
+    rooted = linked.startswith("/") and not linked.startswith("//")  # so no scheme: the common case
+    if not rooted and (linked.startswith("//") or urlsplit(linked).scheme):
         return linked
-    origin_parts = urlsplit(base_url)
-    if not origin_parts.scheme:
-        return linked
-    return f"{origin_parts.scheme}://{origin_parts.netloc}{linked}"
+    return _origin(base_url) + linked
