@@ -182,7 +182,9 @@ def edit_driver(site: Path, output: Path, edits: int) -> None:
     """Build once through IncrementalBuilder, then edit one post `edits` times; print the timings as JSON."""
     from careerblog.config import BuildOptions
     from careerblog.incremental import IncrementalBuilder
+    from careerblog.serve import rare_full_collections
 
+    rare_full_collections()  # as `careerblog serve` does in its process
     builder = IncrementalBuilder(BuildOptions(root=site, output=output))
     builder.rebuild()
     posts = sorted((site / "content" / "posts").glob("*.md"))

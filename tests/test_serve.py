@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import re
 import socket
@@ -561,3 +562,17 @@ def test_run_applies_each_batch_and_close_ends_event_streams(served: Served) -> 
     with pytest.raises((EOFError, ConnectionResetError)):  # not TimeoutError: the server ended the stream
         stream.next()
     stream.close()
+
+
+def test_the_serve_process_makes_full_collections_rare(site_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A serve process keeps the whole site in memory; a full collection after every edit cost 0.1 s at 5,000
+    posts (bench/), so the command asks for them after 1,000 younger collections instead of 10."""
+    write_site(site_dir, SITE)
+    before = gc.get_threshold()
+    try:
+        gc.set_threshold(700, 10, 10)
+        code, _, err, _ = _serve_once([], site_dir, monkeypatch)
+        assert code == 0, err
+        assert gc.get_threshold() == (700, 10, 1000)
+    finally:
+        gc.set_threshold(*before)

@@ -129,9 +129,10 @@ def serve(root: Path | None, host: str, port: int, drafts: bool, future: bool, b
         from careerblog.cli import resolve_root
         from careerblog.config import BuildOptions
         from careerblog.incremental import IncrementalRebuild
-        from careerblog.serve import DevServer
+        from careerblog.serve import DevServer, rare_full_collections
         from careerblog.watch import watch_sources
 
+        rare_full_collections()  # this process keeps the site in memory until Ctrl-C
         site_root = resolve_root(root)
         folder = Path(tempfile.mkdtemp(prefix="careerblog-serve-"))
         options = BuildOptions(root=site_root, output=folder, base_url=base_url, drafts=drafts, future=future)

@@ -9,6 +9,7 @@ good page, and lists the warnings of a good one in a small panel in a corner.
 from __future__ import annotations
 
 import errno
+import gc
 import html
 import http.server
 import json
@@ -59,6 +60,17 @@ class ServerState:
         data = json.dumps({"generation": self.generation, "ok": self.ok, "errors": list(self.errors),
                            "warnings": list(self.warnings)})
         return f"event: {name}\ndata: {data}\n\n".encode()
+
+
+def rare_full_collections() -> None:
+    """Tune Python's cycle collector for a process that keeps a whole site in memory between rebuilds.
+
+    Each rebuild allocates enough for Python to run a full collection, which walks every object of the
+    site (0.1 s at 5,000 posts), after nearly every edit. Considered after 1,000 younger collections
+    instead of 10, it comes every few dozen edits; cyclic garbage is still collected.
+    """
+    young, middle, _ = gc.get_threshold()
+    gc.set_threshold(young, middle, 1000)
 
 
 def request_segments(target: str, base_path: str) -> tuple[str, ...] | None:
