@@ -17,6 +17,14 @@ def live_post(server: DevServerProcess) -> Path:
     return post
 
 
+def open_live_post(page: Page, server: DevServerProcess) -> tuple[Path, str]:
+    """Open the live post's page and mark it (a reload forgets the mark); the post's file and its text."""
+    page.goto(server.url + "posts/live-edit/")
+    page.evaluate("window.__beforeEdit = true")
+    post = live_post(server)
+    return post, post.read_text()
+
+
 def test_the_page_reloads_itself_after_an_edit(watched_page: tuple[Page, PageProblems],
                                                dev_server: DevServerProcess) -> None:
     page, problems = watched_page
@@ -40,10 +48,7 @@ def test_the_page_reloads_itself_after_an_edit(watched_page: tuple[Page, PagePro
 def test_a_broken_front_matter_shows_an_overlay_over_the_last_good_page(
         watched_page: tuple[Page, PageProblems], dev_server: DevServerProcess, screenshot_dir: Path) -> None:
     page, problems = watched_page
-    page.goto(dev_server.url + "posts/live-edit/")
-    page.evaluate("window.__beforeEdit = true")
-    post = live_post(dev_server)
-    good = post.read_text()
+    post, good = open_live_post(page, dev_server)
     lines = good.splitlines()
     assert lines[2].startswith("date: ")
     post.write_text(good.replace(lines[2], "date: 2024-02-30"))
@@ -74,10 +79,7 @@ def test_a_broken_front_matter_shows_an_overlay_over_the_last_good_page(
 def test_the_warnings_of_a_good_build_show_in_a_panel_beside_the_page(
         watched_page: tuple[Page, PageProblems], dev_server: DevServerProcess, screenshot_dir: Path) -> None:
     page, problems = watched_page
-    page.goto(dev_server.url + "posts/live-edit/")
-    page.evaluate("window.__beforeEdit = true")
-    post = live_post(dev_server)
-    good = post.read_text()
+    post, good = open_live_post(page, dev_server)
     body = "Write your post here, in Markdown."
     assert body in good
     line = good.splitlines().index(body) + 1
