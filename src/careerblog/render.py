@@ -285,7 +285,6 @@ def make_entries(site: Site, documents: dict[str, Converted], env: jinja2.Enviro
             memo[item.source] = (item, doc, entries[item.source])
         else:  # freed now, its memory is reused for the next entry's HTML
             documents[item.source] = replace(doc, html="", summary_html="", toc_html="")
-            del doc, content, summary_html
     if memo is not None:
         for gone in set(memo) - set(entries):
             del memo[gone]

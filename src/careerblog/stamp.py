@@ -190,7 +190,7 @@ class LastBuild:
         written: Readings = {}
         try:
             _walk(self.options.output.resolve(), "", written)
-        except Unsupported:
+        except (Unsupported, OSError):  # the build succeeded; only the next one loses the shortcut
             return
         record = {
             "key": self.key, "started_ns": self.started_ns, "inputs": self.inputs, "outputs": written,

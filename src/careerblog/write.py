@@ -96,6 +96,29 @@ def _files_in(folder: Path) -> set[str]:
 
 def check_output_dir(output: Path, root: Path) -> set[str]:
     """Refuse, before anything is touched, an output folder a build must never replace; returns its files."""
+    _refuse_place(output, root)
+    out = output.resolve()
+    if out.is_dir():
+        present = _files_in(out)
+        if not present and not any(out.iterdir()):
+            return present
+        written = read_manifest(out)
+        if written is None:
+            raise BuildError.single(_display(output), None,
+                                    "output folder holds files that careerblog did not write",
+                                    "empty it or choose another --output; careerblog only replaces folders it built")
+        foreign = sorted(present - written - {MANIFEST})
+        if foreign:
+            shown = ", ".join(foreign[:5]) + (" ..." if len(foreign) > 5 else "")
+            raise BuildError.single(_display(output), None,
+                                    f"output folder holds files that careerblog did not write: {shown}",
+                                    "move them into static/ so the build copies them, or delete them")
+        return present
+    return set()
+
+
+def _refuse_place(output: Path, root: Path) -> None:
+    """The refusals that depend on where the output is, not on what it holds (no listing of its files)."""
     out = output.resolve()
     site = root.resolve()
     hint = "build into a folder of its own, such as _site/ (the default)"
@@ -115,23 +138,6 @@ def check_output_dir(output: Path, root: Path) -> set[str]:
         raise BuildError.single(_display(output), None, "output path exists and is not a folder", hint)
     if (out / ".git").exists():
         raise BuildError.single(_display(output), None, "output folder is a git repository", hint)
-    if out.is_dir():
-        present = _files_in(out)
-        if not present and not any(out.iterdir()):
-            return present
-        written = read_manifest(out)
-        if written is None:
-            raise BuildError.single(_display(output), None,
-                                    "output folder holds files that careerblog did not write",
-                                    "empty it or choose another --output; careerblog only replaces folders it built")
-        foreign = sorted(present - written - {MANIFEST})
-        if foreign:
-            shown = ", ".join(foreign[:5]) + (" ..." if len(foreign) > 5 else "")
-            raise BuildError.single(_display(output), None,
-                                    f"output folder holds files that careerblog did not write: {shown}",
-                                    "move them into static/ so the build copies them, or delete them")
-        return present
-    return set()
 
 
 def _clear_leftovers(output: Path) -> None:
@@ -303,7 +309,7 @@ class Staging:
         self._lock = ExitStack()
 
     def __enter__(self) -> Staging:
-        check_output_dir(self.requested, self.root)
+        _refuse_place(self.requested, self.root)  # before making its parent; what it holds is checked under the lock
         self.output = self.requested.resolve()  # an output that is a link: replace the folder it points to
         self.folder = staging_dir(self.output)
         try:
