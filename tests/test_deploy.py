@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -133,3 +134,17 @@ def test_a_failed_build_exits_1_and_pushes_nothing(repo: tuple[Path, Path]) -> N
     assert result.exit_code == 1
     assert "content/posts/2024-01-01-bad.md:" in result.stderr
     assert git("branch", "--list", cwd=remote) == ""
+
+
+def test_deploy_leaves_the_record_of_the_last_build_alone(repo: tuple[Path, Path]) -> None:
+    """Deploy builds into a throwaway folder; the user's own `_site` must still count as up to date after."""
+    site, _ = repo
+    old = 1_600_000_000
+    for path in (site / "content").rglob("*"):
+        os.utime(path, (old, old))  # older than the 2 s in which a build cannot vouch for a source
+    built = CliRunner().invoke(main, ["build", "--root", str(site)], catch_exceptions=False)
+    assert built.exit_code == 0 and "is up to date" not in built.output, built.output
+    assert deploy(site).exit_code == 0
+    again = CliRunner().invoke(main, ["build", "--root", str(site)], catch_exceptions=False)
+    assert again.exit_code == 0
+    assert "is up to date" in again.output, again.output

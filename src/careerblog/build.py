@@ -135,7 +135,7 @@ def build(options: BuildOptions) -> BuildResult:
     """
     started = time.perf_counter()
     check_output_dir(options.output, options.root)  # refuse a dangerous --output before anything else runs
-    last = LastBuild.read_sources(options) if options.cache else None  # read before any source is
+    last = LastBuild.read_sources(options) if options.cache and options.record else None  # before any source
     if last is not None and (report := last.replay()) is not None:
         return BuildResult(report, time.perf_counter() - started, None)
     with Staging(options.output, options.root) as staging:

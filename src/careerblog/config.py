@@ -77,6 +77,7 @@ class BuildOptions:
     theme_dir: Path | None = None
     jobs: int = 0  # processes for converting and rendering; 0: one per core (parallel.default_jobs)
     cache: bool = True  # read and write converted Markdown in .careerblog-cache/ at the site root
+    record: bool = True  # keep the record of this build there too (stamp.py); off for throwaway outputs
 
 
 def current_time() -> dt.datetime:

@@ -119,7 +119,8 @@ def _deploy(options: BuildOptions, remote: str, branch: str, force: bool, messag
         site = folder / "site"
         from careerblog.build import build  # deploy sits on top of the build
 
-        result = build(replace(options, output=site))
+        # A build into a throwaway folder keeps no record: the record of the user's own output stays theirs.
+        result = build(replace(options, output=site, record=False))
         for warning in result.warnings:
             warn(warning.format())
         (site / MANIFEST).unlink(missing_ok=True)  # careerblog's own bookkeeping, not part of the site
