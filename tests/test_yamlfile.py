@@ -92,3 +92,13 @@ def test_lines_are_counted_at_newlines_only_as_editors_count_them() -> None:
     assert [position_of(data, key) for key in data] == [(1, 1), (2, 1), (3, 1)]
     assert error_of("a: 1\nb: \u2028\u2028c\n  d: 2\n").startswith("content/data/x.yml:3:4: error:")
     assert error_of("a: 1\nb: \u2028\u2028c\n  d: 2\n", line_offset=1).startswith("content/data/x.yml:4:4:")
+
+
+def test_only_aliases_count_against_the_value_limit() -> None:
+    """A long list written out in full is as big as its text; aliases that multiply a tree are refused."""
+    written_out = "years: [" + ", ".join(["2020"] * 120_000) + "]\n"
+    assert len(load_yaml(written_out, "data/long.yml")["years"]) == 120_000
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]\n" for i in range(5))
+    with pytest.raises(BuildError, match="aliases expand to more than"):
+        load_yaml(bomb, "data/bomb.yml")
