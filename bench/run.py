@@ -2,14 +2,15 @@
 """careerblog against Hugo and Pelican on the same synthetic posts, on this machine.
 
     python bench/run.py [--sizes 100,1000,5000] [--runs 3] [--edits 7] [--no-peers] [--results bench/RESULTS.md]
+                        [--sites-dir bench/sites]
 
 For each size N, bench/gen_site.py writes the same N posts as a careerblog, a Hugo and a Pelican site
-under bench/sites/ (git-ignored). Each run builds every tool once, the order rotating run by run:
+under bench/sites/ (git-ignored; --sites-dir puts them elsewhere, such as a RAM disk). Each run builds every tool once, the order rotating run by run:
 careerblog cold (no cache, empty output) and warm (right after, nothing changed), Hugo and Pelican
 cold. The demo site (this repository's content/) is built cold too. A one-post edit is timed through
 careerblog.incremental.IncrementalBuilder, the rebuild `serve` uses, from the start of the rebuild to
 the changed files written. Each build runs as a child process: wall time around it, CPU time
-(user + sys) from os.wait4 (the child and the workers it reaped), and peak memory sampled from
+(user + system, and system alone) from os.wait4 (the child and the workers it reaped), and peak memory sampled from
 /proc every few milliseconds and summed over the child's whole process tree, both as RSS (shared
 pages counted once per process, the strictest reading) and as PSS (shared pages split between the
 processes that share them). The table shows medians (memory: the largest peak of all runs).
@@ -33,7 +34,6 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
-SITES = BENCH / "sites"
 PEERS_VENV = BENCH / ".venv-peers"
 MiB = 1024 * 1024
 
@@ -41,7 +41,8 @@ MiB = 1024 * 1024
 @dataclass
 class Sample:
     wall: float
-    cpu: float
+    cpu: float  # user + system
+    sys: float  # system: the kernel's share, mostly creating files
     rss_sum: int  # bytes, peak of the sum over the process tree
     pss_sum: int
 
@@ -119,14 +120,14 @@ def measure(command: list[str], cwd: Path, env: dict[str, str] | None = None) ->
         raise SystemExit(f"failed ({process.returncode}): {' '.join(command)} in {cwd}\n{stderr[-2000:]}")
     # ru_maxrss (KiB) of the main process is a floor for the sampled peak, which may miss a short spike.
     rss = max(peak[0], usage.ru_maxrss * 1024)
-    return Sample(wall, usage.ru_utime + usage.ru_stime, rss, max(peak[1], 0))
+    return Sample(wall, usage.ru_utime + usage.ru_stime, usage.ru_stime, rss, max(peak[1], 0))
 
 
 # ---------------------------------------------------------------- sites and tools
 
-def generate(n: int) -> Path:
-    """bench/sites/<n>/{careerblog,hugo,pelican}, regenerated when the generator changes."""
-    folder = SITES / str(n)
+def generate(n: int, sites: Path) -> Path:
+    """<sites>/<n>/{careerblog,hugo,pelican}, regenerated when the generator changes."""
+    folder = sites / str(n)
     generator = BENCH / "gen_site.py"
     stamp = folder / ".generated"
     signature = f"{n} {generator.stat().st_size} {int(generator.stat().st_mtime)}"
@@ -143,9 +144,9 @@ def generate(n: int) -> Path:
     return folder
 
 
-def demo_site() -> Path:
+def demo_site(sites: Path) -> Path:
     """A copy of this repository's demo site (content, templates, static), so the bench never touches it."""
-    folder = SITES / "demo"
+    folder = sites / "demo"
     shutil.rmtree(folder, ignore_errors=True)
     for name in ("content", "templates", "static"):
         if (REPO / name).is_dir():
@@ -239,6 +240,29 @@ def machine() -> str:
     return f"{platform.system()} {platform.release()}, {model}, {cores} cores{memory}"
 
 
+def file_system(folder: Path) -> str:
+    """The file system the sites are built on. ext4 without a journal (as on some VMs) makes every new
+    file walk past the inodes freed in the last minutes, so each tool's cold build, which follows the
+    deletion of its last output, pays in system time for what was deleted."""
+    try:
+        mounts = [line.split()[:3] for line in Path("/proc/mounts").read_text().splitlines()]
+    except OSError:
+        return "unknown file system"
+    target = str(folder.resolve())
+    best = max((m for m in mounts if target == m[1] or target.startswith(m[1].rstrip("/") + "/")),
+               key=lambda m: len(m[1]), default=None)
+    if best is None:
+        return "unknown file system"
+    device, point, kind = best
+    text = f"{kind} on {point} ({device})"
+    if kind == "ext4" and device.startswith("/dev/"):
+        journal = Path("/proc/fs/jbd2")
+        name = Path(device).resolve().name
+        has_journal = journal.is_dir() and any(entry.name.startswith(f"{name}-") for entry in journal.iterdir())
+        text += "" if has_journal else ", without a journal: new files cost more for minutes after deletions"
+    return text
+
+
 def fmt_s(seconds: float) -> str:
     return f"{seconds:.2f} s" if seconds >= 0.1 else f"{seconds * 1000:.0f} ms"
 
@@ -249,6 +273,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--edits", type=int, default=7)
     parser.add_argument("--no-peers", action="store_true")
+    parser.add_argument("--sites-dir", default=str(BENCH / "sites"),
+                        help="where the generated sites are built, e.g. a RAM disk to leave the disk out")
     parser.add_argument("--results", default=str(BENCH / "RESULTS.md"), help="where to write the table ('' for none)")
     parser.add_argument("--edit-driver", nargs=3, metavar=("SITE", "OUTPUT", "EDITS"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -265,9 +291,10 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[tuple[int, str], Series] = {}
     edits: dict[int, dict[str, list[float]]] = {}
 
-    demo = demo_site()
+    sites = Path(args.sites_dir)
+    demo = demo_site(sites)
     for n in sizes:
-        folder = generate(n)
+        folder = generate(n, sites)
         tools = ["careerblog", *peers]
         print(f"N={n}: {args.runs} runs of {', '.join(tools)}", file=sys.stderr)
         for run in range(args.runs):
@@ -292,7 +319,8 @@ def main(argv: list[str] | None = None) -> int:
             edits[n] = measure_edits(folder / "careerblog", args.edits, env)
         print(f"N={n}: done", file=sys.stderr)
 
-    report = render_report(sizes, peers, results, edits, __version__, load_before, os.getloadavg(), args)
+    report = render_report(sizes, peers, results, edits, __version__, load_before, os.getloadavg(), args,
+                           file_system(sites))
     print(report)
     if args.results:
         Path(args.results).write_text(report, encoding="utf-8")
@@ -301,20 +329,21 @@ def main(argv: list[str] | None = None) -> int:
 
 def render_report(sizes: list[int], peers: dict[str, tuple[list[str], str]], results: dict[tuple[int, str], Series],
                   edits: dict[int, dict[str, list[float]]], version: str, load_before: tuple[float, float, float],
-                  load_after: tuple[float, float, float], args: argparse.Namespace) -> str:
+                  load_after: tuple[float, float, float], args: argparse.Namespace, disk: str) -> str:
     lines = [
         "# careerblog benchmark",
         "",
         f"- date: {dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}",
         f"- machine: {machine()}; load average before/after: {load_before[0]:.1f} / {load_after[0]:.1f}",
+        f"- sites built on: {disk}",
         f"- careerblog {version} on Python {platform.python_version()}"
         + "".join(f"; {name} {v}" for name, (_, v) in peers.items()),
         f"- workload: bench/gen_site.py, sizes {', '.join(map(str, sizes))}; {args.runs} runs per tool and size, "
         "tools alternated run by run; medians (memory: the highest peak)",
         "",
-        "| N | build | wall | CPU | peak RSS, summed | peak PSS, summed |"
+        "| N | build | wall | CPU | of which system | peak RSS, summed | peak PSS, summed |"
         + "".join(f" vs {p} cold |" for p in peers),
-        "|---|---|---|---|---|---|" + "---|" * len(peers),
+        "|---|---|---|---|---|---|---|" + "---|" * len(peers),
     ]
     for (n, name), series in sorted(results.items(), key=lambda item: (item[0][0], item[0][1])):
         wall = series.median("wall")
@@ -324,6 +353,7 @@ def render_report(sizes: list[int], peers: dict[str, tuple[list[str], str]], res
             ratios += f" {wall / other.median('wall'):.2f}x |" if other and name != peer else " |"
         label = "demo site" if n == 0 else str(n)
         lines.append(f"| {label} | {name} | {fmt_s(wall)} | {fmt_s(series.median('cpu'))} | "
+                     f"{fmt_s(series.median('sys'))} | "
                      f"{series.peak('rss_sum') / MiB:.0f} MiB | {series.peak('pss_sum') / MiB:.0f} MiB |{ratios}")
     lines += ["", "One-post edit through IncrementalBuilder (the `serve` rebuild), start of rebuild to files written:", "",
               "| N | median | max (first edit: lexers compile) | pages rendered | files written |", "|---|---|---|---|---|"]
