@@ -53,7 +53,7 @@ def test_every_front_matter_key(site_dir: Path) -> None:
     assert post.updated == dt.datetime(2024, 3, 1, tzinfo=dt.UTC)
     assert (post.summary, post.tags, post.draft, post.slug, post.image) == ("S", ("a", "b"), True, "my-slug",
                                                                             "/img/x.png")
-    assert (post.layout, post.layout_line, post.toc, dict(post.extra)) == ("special", 10, False, {"mood": "calm"})
+    assert (post.layout, post.layout_at, post.toc, dict(post.extra)) == ("special", (10, 1), False, {"mood": "calm"})
 
 
 def test_dates_without_a_zone_are_read_in_the_sites_zone(site_dir: Path) -> None:

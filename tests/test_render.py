@@ -168,7 +168,7 @@ def test_a_custom_layout_reads_extra_front_matter_keys(site_dir: Path) -> None:
 
 def test_an_unknown_layout_names_the_post_and_line(site_dir: Path) -> None:
     assert errors(site_dir, {POST: post("A", extra="tags: [x]\nlayout: fancy\n")}) == [
-        "content/posts/2024-01-01-a.md:4: error: layout 'fancy' does not exist\n"
+        "content/posts/2024-01-01-a.md:4:1: error: layout 'fancy' does not exist\n"
         "  hint: add templates/fancy.html, or remove 'layout' to use the default"]
 
 

@@ -86,7 +86,7 @@ def test_two_posts_with_one_url_name_both_sources(site_dir: Path) -> None:
     _, msgs = assemble(site_dir, {P + "2024-01-01-a.md": post("A", "slug: same\n"),
                                   P + "2024-01-02-b.md": post("B", "slug: same\n")})
     # At the line of the slug that makes the clash (line 3: after "---" and the title).
-    assert msgs == ["content/posts/2024-01-01-a.md:3: error: URL /posts/same/ is also written by "
+    assert msgs == ["content/posts/2024-01-01-a.md:3:1: error: URL /posts/same/ is also written by "
                     "content/posts/2024-01-02-b.md\n  hint: give one of them another slug (front matter slug: ...)"]
 
 
@@ -106,7 +106,7 @@ def test_a_page_cannot_take_a_built_in_url(site_dir: Path) -> None:
 def test_a_page_whose_slug_takes_a_tag_url_is_named_at_its_slug(site_dir: Path) -> None:
     _, msgs = assemble(site_dir, {"content/pages/tags/snake.md": post("Python", "draft: false\nslug: python\n"),
                                   P + "2024-01-01-a.md": post("A", "tags: [Python]\n")})
-    assert msgs == ["content/pages/tags/snake.md:4: error: URL /tags/python/ is also written by the page of tag "
+    assert msgs == ["content/pages/tags/snake.md:4:1: error: URL /tags/python/ is also written by the page of tag "
                     "'Python'\n  hint: give the page another slug (front matter slug: ...)"]
 
 

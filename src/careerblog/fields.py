@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from careerblog.diagnostics import Diagnostics
-from careerblog.yamlfile import line_of, position_of
+from careerblog.yamlfile import Position, line_of, position_of
 
 _PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 _SAFE_SCHEMES = ("http://", "https://", "mailto:")
@@ -52,6 +52,10 @@ class Fields:
 
     def line(self, key: str | None = None) -> int | None:
         return line_of(self.data, key)
+
+    def position(self, key: str) -> Position | None:
+        """The line and column where `key` stands, when the mapping came from YAML and holds it."""
+        return position_of(self.data, key) if key in self.data else None
 
     def column(self, key: str | None) -> int | None:
         """The column where `key` stands, when the mapping came from YAML (None for the mapping as a whole)."""

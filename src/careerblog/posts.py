@@ -14,7 +14,7 @@ from typing import Any
 from careerblog.diagnostics import BuildError, Diagnostic, Diagnostics
 from careerblog.fields import Fields
 from careerblog.urls import is_valid_slug, slugify
-from careerblog.yamlfile import LocatedDict, load_yaml
+from careerblog.yamlfile import LocatedDict, Position, load_yaml
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 POST_KEYS = ("title", "date", "updated", "summary", "tags", "draft", "slug", "image", "layout", "toc")
@@ -53,8 +53,8 @@ class Post:
     draft: bool = False
     image: str = ""
     layout: str = "post"
-    layout_line: int | None = None
-    slug_line: int | None = None  # where front matter sets the slug, for a clash of URLs
+    layout_at: Position | None = None  # (line, column) of the front matter's `layout`, for a missing layout
+    slug_at: Position | None = None  # and of its `slug`, for a clash of URLs
     toc: bool = True
     extra: MappingProxyType[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
@@ -74,8 +74,8 @@ class Page:
     draft: bool = False
     image: str = ""
     layout: str = "page"
-    layout_line: int | None = None
-    slug_line: int | None = None
+    layout_at: Position | None = None
+    slug_at: Position | None = None
     toc: bool = False
     updated: dt.datetime | None = None
     extra: MappingProxyType[str, Any] = field(default_factory=lambda: MappingProxyType({}))
@@ -255,8 +255,8 @@ def load_post(source: Source, tz: dt.tzinfo, diags: Diagnostics) -> Post | None:
         draft=f.boolean("draft"),
         image=f.url("image"),
         layout=f.text("layout", "post") or "post",
-        layout_line=f.line("layout") if "layout" in source.meta else None,
-        slug_line=f.line("slug") if "slug" in source.meta else None,
+        layout_at=f.position("layout"),
+        slug_at=f.position("slug"),
         toc=f.boolean("toc", True),
         extra=_extra(source.meta, POST_KEYS),
     )
@@ -282,8 +282,8 @@ def load_page(source: Source, slug_path: str, tz: dt.tzinfo, diags: Diagnostics)
         draft=f.boolean("draft"),
         image=f.url("image"),
         layout=f.text("layout", "page") or "page",
-        layout_line=f.line("layout") if "layout" in source.meta else None,
-        slug_line=f.line("slug") if "slug" in source.meta else None,
+        layout_at=f.position("layout"),
+        slug_at=f.position("slug"),
         toc=f.boolean("toc", False),
         updated=_date_field(f, "updated", tz),
         extra=_extra(source.meta, PAGE_KEYS),

@@ -344,8 +344,8 @@ def render_page(page: PlannedPage, site: Site, env: jinja2.Environment, context:
     except jinja2.TemplateNotFound:
         if page.info.source and page.template not in {k.template for k in PAGE_KINDS}:
             layout = page.template[: -len(".html")]
-            return None, ((None, Diagnostic(page.info.source, entries[page.info.source].item.layout_line, None,
-                                            "error", f"layout {layout!r} does not exist",
+            line, col = entries[page.info.source].item.layout_at or (None, None)
+            return None, ((None, Diagnostic(page.info.source, line, col, "error", f"layout {layout!r} does not exist",
                                             f"add templates/{page.template}, or remove 'layout' to use the default")),)
         return None, ((None, Diagnostic(page.template, None, None, "error",
                                         f"template {page.template!r} not found ({doing})")),)

@@ -185,16 +185,17 @@ def assemble_site(
     for item in items:
         url = item.url
         if url in owners:  # at the slug that makes the URL, or the file as a whole when its name does
-            diags.error(item.source, item.slug_line or 1, f"URL /{url} is also written by {owners[url]}",
-                        "give one of them another slug (front matter slug: ...)")
+            line, col = item.slug_at or (1, None)
+            diags.error(item.source, line, f"URL /{url} is also written by {owners[url]}",
+                        "give one of them another slug (front matter slug: ...)", col=col)
         else:
             owners[url] = item.source
     for tag in tags:
         if tag.url in owners:
             owner = by_source.get(owners[tag.url])
-            diags.error(owners[tag.url], (owner.slug_line if owner else None) or 1,
-                        f"URL /{tag.url} is also written by the page of tag {tag.name!r}",
-                        "give the page another slug (front matter slug: ...)")
+            line, col = (owner.slug_at if owner else None) or (1, None)
+            diags.error(owners[tag.url], line, f"URL /{tag.url} is also written by the page of tag {tag.name!r}",
+                        "give the page another slug (front matter slug: ...)", col=col)
         else:
             owners[tag.url] = f"the page of tag {tag.name!r}"
 
