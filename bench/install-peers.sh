@@ -5,7 +5,10 @@ set -u
 cd "$(dirname "$0")"
 if ! command -v hugo >/dev/null 2>&1; then
   if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-    apt-get install -y -qq hugo >/dev/null 2>&1 || echo "bench: could not install hugo; it will be skipped" >&2
+    # A fresh machine may have no package lists yet: read them once when the first try fails.
+    { apt-get install -y -qq hugo >/dev/null 2>&1 \
+      || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq hugo >/dev/null 2>&1; }; } \
+      || echo "bench: could not install hugo; it will be skipped" >&2
   else
     echo "bench: hugo not installed (apt-get install hugo); it will be skipped" >&2
   fi
