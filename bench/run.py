@@ -10,10 +10,12 @@ careerblog cold (no cache, empty output) and warm (right after, nothing changed)
 cold. The demo site (this repository's content/) is built cold too. A one-post edit is timed through
 careerblog.incremental.IncrementalBuilder, the rebuild `serve` uses, from the start of the rebuild to
 the changed files written. Each build runs as a child process: wall time around it, CPU time
-(user + system, and system alone) from os.wait4 (the child and the workers it reaped), and peak memory sampled from
-/proc every few milliseconds and summed over the child's whole process tree, both as RSS (shared
-pages counted once per process, the strictest reading) and as PSS (shared pages split between the
-processes that share them). The table shows medians (memory: the largest peak of all runs).
+(user + system, and system alone) from os.wait4 (the child and the workers it reaped). After the
+timed runs, one more run of each tool samples /proc every few milliseconds for the peak memory summed
+over the child's whole process tree, both as RSS (shared pages counted once per process, the
+strictest reading) and as PSS (shared pages split between the processes that share them); the
+sampler would slow the tools that use both cores if it ran while they were timed. The table shows
+medians of the timed runs and the memory of the sampled one.
 """
 
 from __future__ import annotations
@@ -49,13 +51,14 @@ class Sample:
 
 @dataclass
 class Series:
-    samples: list[Sample] = field(default_factory=list)
+    samples: list[Sample] = field(default_factory=list)  # timed runs
+    memory: list[Sample] = field(default_factory=list)  # runs with the memory sampler on, not timed
 
     def median(self, name: str) -> float:
         return statistics.median(getattr(s, name) for s in self.samples)
 
     def peak(self, name: str) -> int:
-        return max(getattr(s, name) for s in self.samples)
+        return max(getattr(s, name) for s in self.memory or self.samples)
 
 
 # ---------------------------------------------------------------- measuring one process tree
@@ -86,8 +89,14 @@ def _memory(pid: int) -> tuple[int, int]:
     return rss, pss
 
 
-def measure(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> Sample:
-    """Run `command`; wall time, CPU time of it and its reaped children, peak memory of its process tree."""
+def measure(command: list[str], cwd: Path, env: dict[str, str] | None = None, memory: bool = False) -> Sample:
+    """Run `command`; wall time, CPU time of it and its reaped children, and with `memory` the peak memory
+    of its process tree.
+
+    The memory sampler reads /proc every few milliseconds. On two cores it takes CPU from a tool that
+    uses both (measured: a fifth more wall time for careerblog and Hugo, none for single-process
+    Pelican), so timed runs go without it and memory is read in runs of its own.
+    """
     peak = [0, 0]
     done = threading.Event()
     started = time.perf_counter()
@@ -109,11 +118,13 @@ def measure(command: list[str], cwd: Path, env: dict[str, str] | None = None) ->
             done.wait(0.004)
 
     sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
+    if memory:
+        sampler.start()
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - started
     done.set()
-    sampler.join()
+    if memory:
+        sampler.join()
     stderr = process.stderr.read().decode("utf-8", "replace") if process.stderr else ""
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
@@ -293,28 +304,39 @@ def main(argv: list[str] | None = None) -> int:
 
     sites = Path(args.sites_dir)
     demo = demo_site(sites)
+
+    def build_each(n: int, folder: Path, tool: str, memory: bool) -> None:
+        """One cold build of `tool` (careerblog: then a warm one), timed, or with its memory read."""
+        def record(name: str, sample: Sample) -> None:
+            series = results.setdefault((n, name), Series())
+            (series.memory if memory else series.samples).append(sample)
+
+        if tool == "demo":
+            clean(demo, "out", ".careerblog-cache")
+            record("demo cold", measure(careerblog(demo, demo / "out"), demo, env, memory))
+        elif tool == "careerblog":
+            site = folder / "careerblog"
+            clean(site, "out", ".careerblog-cache")
+            record("careerblog cold", measure(careerblog(site, site / "out"), site, env, memory))
+            record("careerblog warm", measure(careerblog(site, site / "out"), site, env, memory))
+        else:
+            site = folder / tool
+            clean(site, "out", "resources", "__pycache__", "cache")
+            record(tool, measure(peers[tool][0], site, env, memory))
+
     for n in sizes:
         folder = generate(n, sites)
         tools = ["careerblog", *peers]
         print(f"N={n}: {args.runs} runs of {', '.join(tools)}", file=sys.stderr)
+        with_demo = n == sizes[0] or n == 100
         for run in range(args.runs):
             order = tools[run % len(tools):] + tools[: run % len(tools)]
             for tool in order:
-                if tool == "careerblog":
-                    site = folder / "careerblog"
-                    clean(site, "out", ".careerblog-cache")
-                    results.setdefault((n, "careerblog cold"), Series()).samples.append(
-                        measure(careerblog(site, site / "out"), site, env))
-                    results.setdefault((n, "careerblog warm"), Series()).samples.append(
-                        measure(careerblog(site, site / "out"), site, env))
-                else:
-                    site = folder / tool
-                    clean(site, "out", "resources", "__pycache__", "cache")
-                    results.setdefault((n, tool), Series()).samples.append(measure(peers[tool][0], site, env))
-            if n == sizes[0] or n == 100:
-                clean(demo, "out", ".careerblog-cache")
-                results.setdefault((0, "demo cold"), Series()).samples.append(
-                    measure(careerblog(demo, demo / "out"), demo, env))
+                build_each(n, folder, tool, memory=False)
+            if with_demo:
+                build_each(0, folder, "demo", memory=False)
+        for tool in tools + (["demo"] if with_demo else []):  # then one run each to read memory
+            build_each(0 if tool == "demo" else n, folder, tool, memory=True)
         if args.edits > 0:
             edits[n] = measure_edits(folder / "careerblog", args.edits, env)
         print(f"N={n}: done", file=sys.stderr)
@@ -339,7 +361,7 @@ def render_report(sizes: list[int], peers: dict[str, tuple[list[str], str]], res
         f"- careerblog {version} on Python {platform.python_version()}"
         + "".join(f"; {name} {v}" for name, (_, v) in peers.items()),
         f"- workload: bench/gen_site.py, sizes {', '.join(map(str, sizes))}; {args.runs} runs per tool and size, "
-        "tools alternated run by run; medians (memory: the highest peak)",
+        "tools alternated run by run; medians (memory: from one more run with the sampler on)",
         "",
         "| N | build | wall | CPU | of which system | peak RSS, summed | peak PSS, summed |"
         + "".join(f" vs {p} cold |" for p in peers),
