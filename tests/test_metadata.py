@@ -164,3 +164,45 @@ def test_link_previews_get_raster_images_only(site_dir: Path, tmp_path: Path) ->
     assert "og:image" not in drawing.meta and "twitter:image" not in drawing.meta
     assert drawing.meta["twitter:card"] == ["summary"]
     assert graphs(drawing)[0]["image"] == "https://example.org/img/cover.svg"
+
+
+def test_the_site_image_stands_in_for_pages_without_a_raster_image(site_dir: Path, tmp_path: Path) -> None:
+    """site.yml's `image` (a card made for sharing) before the author's photo; a page's own picture first."""
+    from sitefiles import write_site
+
+    write_site(site_dir, {
+        "content/site.yml": 'title: T\nbase_url: "https://example.org/blog/"\nimage: /img/card.png\n',
+        "content/data/profile.yml": "name: Ada\nlabel: Engineer\nimage: /img/ada.jpg\n",
+        "content/posts/2024-01-02-photo.md": "---\ntitle: Photo\nimage: /img/cover.png\n---\nBody.\n",
+        "content/posts/2024-01-03-drawing.md": "---\ntitle: Drawing\nimage: /img/cover.svg\n---\nBody.\n",
+        "static/img/card.png": "png", "static/img/cover.png": "png", "static/img/cover.svg": "<svg/>",
+        "static/img/ada.jpg": "jpg",
+    })
+    out = tmp_path / "out"
+    build(BuildOptions(root=site_dir, output=out, now=NOW))
+    card = "https://example.org/blog/img/card.png"
+    for page in ("index.html", "posts/drawing/index.html", "posts/index.html"):
+        head = read_head(out / page)
+        assert (head.meta["og:image"], head.meta["twitter:image"]) == ([card], [card]), page
+        assert head.meta["twitter:card"] == ["summary_large_image"], page
+    assert read_head(out / "posts/photo/index.html").meta["og:image"] == ["https://example.org/blog/img/cover.png"]
+
+    (site_dir / "content/site.yml").write_text('title: T\nbase_url: "https://example.org/blog/"\n', encoding="utf-8")
+    build(BuildOptions(root=site_dir, output=out, now=NOW))
+    home = read_head(out / "index.html")  # without it, the author's photo, as a small card
+    assert home.meta["og:image"] == ["https://example.org/blog/img/ada.jpg"]
+    assert home.meta["twitter:card"] == ["summary"]
+
+
+def test_an_svg_site_image_is_an_error_at_its_line(site_dir: Path, tmp_path: Path) -> None:
+    from sitefiles import write_site
+
+    from careerblog.diagnostics import BuildError
+
+    write_site(site_dir, {"content/site.yml": 'title: T\nbase_url: "https://example.org/"\nimage: /img/card.svg\n'})
+    with pytest.raises(BuildError) as caught:
+        build(BuildOptions(root=site_dir, output=tmp_path / "out", now=NOW))
+    assert [d.format() for d in caught.value.diagnostics] == [
+        "content/site.yml:3:1: error: 'image' must be a PNG, JPEG, WebP or GIF picture for link previews, "
+        "found '/img/card.svg'\n  hint: link previews do not show SVG; export a 1200x630 PNG, for example "
+        "/images/card.png"]

@@ -19,8 +19,10 @@ from careerblog.yamlfile import LocatedDict, line_of, load_yaml
 SITE_FILE = "content/site.yml"
 KNOWN_KEYS = (
     "title", "description", "author", "base_url", "language", "timezone", "nav", "paginate",
-    "feed", "date_format", "footer", "home",
+    "feed", "date_format", "footer", "home", "image",
 )
+# What link previews (Open Graph, X, LinkedIn) show; SVG is not among them.
+SHARING_IMAGE_TYPES = (".png", ".jpg", ".jpeg", ".webp", ".gif")
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +48,7 @@ class SiteConfig:
     date_format: str = "%-d %B %Y"
     footer: str = ""
     home_posts: int = 5
+    image: str = ""  # the picture link previews show for a page without its own
     extra: MappingProxyType[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
@@ -168,6 +171,12 @@ def load_config(root: Path, diags: Diagnostics, base_url_override: str | None = 
     else:
         f.error("home", "'home' must be a mapping, for example home: {posts: 5}")
 
+    image = f.url("image")
+    if image and not urlsplit(image).path.lower().endswith(SHARING_IMAGE_TYPES):
+        f.error("image", f"'image' must be a PNG, JPEG, WebP or GIF picture for link previews, found {image!r}",
+                "link previews do not show SVG; export a 1200x630 PNG, for example /images/card.png")
+        image = ""
+
     config = SiteConfig(
         title=f.text("title"),
         base_url=base_url,
@@ -182,6 +191,7 @@ def load_config(root: Path, diags: Diagnostics, base_url_override: str | None = 
         date_format=f.text("date_format", "%-d %B %Y"),
         footer=f.text("footer"),
         home_posts=home_posts,
+        image=image,
         extra=MappingProxyType({str(k): v for k, v in data.items() if k not in KNOWN_KEYS}),
     )
     return config

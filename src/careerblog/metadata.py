@@ -126,9 +126,14 @@ def page_metadata(site: Site, info: PageInfo, entry: Entry | None = None) -> Pag
     canonical = "" if info.noindex else absolute(info.url)
     title = config.title if info.kind == "home" else info.title
     description = info.description or config.description
-    image_url = info.image or (person.image if person else "")
-    # Link previews (Facebook, X, LinkedIn) do not render SVG; no image beats a broken one.
-    image = absolute(image_url) if image_url and not image_url.lower().endswith(".svg") else ""
+    # A post's or page's own image, else the site's sharing image, else the author's photo (the home
+    # page's image). Link previews (Facebook, X, LinkedIn) do not render SVG: no image beats a broken one.
+    own = info.image if info.kind in ("post", "page") else ""
+    image_url = next((url for url in (own, config.image, info.image, person.image if person else "")
+                      if url and not url.lower().endswith(".svg")), "")
+    image = absolute(image_url) if image_url else ""
+    # A picture made for sharing shows large; the author's photo, usually square, as a small card.
+    large = bool(image_url) and image_url in (own, config.image)
     post = entry.item if entry is not None and isinstance(entry.item, Post) else None
     og_type = "article" if post else ("profile" if info.kind in ("career", "resume") and person else "website")
     graph: dict[str, Any] | None = None
@@ -166,7 +171,7 @@ def page_metadata(site: Site, info: PageInfo, entry: Entry | None = None) -> Pag
         og_type=og_type,
         locale=_locale(config.language),
         image=image,
-        twitter_card="summary_large_image" if image and info.image and info.kind in ("post", "page") else "summary",
+        twitter_card="summary_large_image" if large else "summary",
         published=published,
         modified=modified,
         tags=tags,
