@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -199,3 +200,40 @@ def test_ctrl_c_exits_130(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_version_and_help() -> None:
     assert run("--version").output.startswith("careerblog, version ")
     assert "--base-url" in run("build", "--help").output
+
+
+LAP = re.compile(r"^  (\S.*?) +(\d+\.\d{3}) s(?:  \((.+)\))?$")
+
+
+def laps(output: str) -> list[tuple[str, str]]:
+    """(stage, detail) of every timing line, checking that each has its seconds."""
+    found = []
+    for line in output.splitlines()[1:]:
+        match = LAP.match(line)
+        assert match is not None, line
+        found.append((match.group(1), match.group(3) or ""))
+    return found
+
+
+def test_timings_name_every_stage_in_order(site: Path) -> None:
+    first = run("build", "--root", str(site), "--timings")
+    assert first.exit_code == 0, first.output
+    assert SUMMARY.match(first.stdout.splitlines()[0])
+    assert laps(first.stdout) == [
+        ("compare with the last build", ""), ("open the staging folder", ""),
+        ("read the sources", "2 posts, 0 pages"), ("assemble the site", ""),
+        ("convert the Markdown", "1 document, 0 from the cache"), ("charts and shortcodes", ""),
+        ("render and write the pages", "5 pages"), ("feeds, sitemap, resume.json, link check", ""),
+        ("swap in the new output", "13 files"), ("record the build", "")]
+    old = 1_600_000_000
+    for path in site.rglob("*"):
+        if path.is_file() and "_site" not in path.parts and ".careerblog-cache" not in path.parts:
+            os.utime(path, (old, old))  # older than the 2 s in which a build cannot vouch for a source
+    run("build", "--root", str(site))
+    again = run("build", "--root", str(site), "--timings")
+    assert laps(again.stdout) == [("compare with the last build", "nothing changed")]
+
+
+def test_without_timings_only_the_summary_is_printed(site: Path) -> None:
+    result = run("build", "--root", str(site), "--no-cache")
+    assert [line for line in result.stdout.splitlines() if LAP.match(line)] == []

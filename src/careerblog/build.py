@@ -20,6 +20,26 @@ HIGHLIGHT_CSS = "css/highlight.css"
 
 
 @dataclass(frozen=True, slots=True)
+class Lap:
+    """How long one stage of a build took (`careerblog build --timings`)."""
+
+    stage: str
+    seconds: float
+    detail: str = ""
+
+
+class _Stopwatch:
+    def __init__(self) -> None:
+        self.laps: list[Lap] = []
+        self._last = time.perf_counter()
+
+    def lap(self, stage: str, detail: str = "") -> None:
+        now = time.perf_counter()
+        self.laps.append(Lap(stage, now - self._last, detail))
+        self._last = now
+
+
+@dataclass(frozen=True, slots=True)
 class Rendered:
     """A site rendered in memory: what `build` writes and what `check` and `serve` inspect."""
 
@@ -27,6 +47,7 @@ class Rendered:
     outputs: tuple[Output, ...]
     warnings: tuple[Diagnostic, ...]
     notes: tuple[str, ...]
+    laps: tuple[Lap, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +55,7 @@ class BuildResult:
     report: Report
     seconds: float
     rendered: Rendered | None  # None when the output was up to date and nothing was built
+    laps: tuple[Lap, ...] = ()  # each stage's time, in order
 
     @property
     def files(self) -> int:
@@ -72,22 +94,27 @@ def render_site(options: BuildOptions, memo: BuildMemo | None = None, staging: S
     root = options.root
     theme = options.theme_dir or THEME_DIR
     diags = Diagnostics()
+    clock = _Stopwatch()
 
     # Gather and validate all sources first, so one run reports every problem.
     config = load_config(root, diags, options.base_url)
     posts, pages = load_posts(root, config.tzinfo, diags, memo.documents if memo else None)
     profile = load_profile(root, diags)
     diags.raise_if_errors()
+    clock.lap("read the sources", f"{_count(len(posts), 'post')}, {_count(len(pages), 'page')}")
 
     site = assemble_site(config, posts, pages, profile, (theme / "static", root / "static"),
                          now=options.now, drafts=options.drafts, future=options.future, diags=diags)
     diags.raise_if_errors()
+    clock.lap("assemble the site")
 
     jobs = options.jobs or default_jobs()
+    converted = _count(len(site.documents), "document")
     if memo is None:
         cache = ConvertedCache.load(root, config.base_path) if options.cache else None
         documents = convert_documents(site.documents, config.base_path, cache, jobs)
         if cache is not None:
+            converted += f", {cache.hits} from the cache"
             cache.save()
             del cache  # its copy of every document's HTML is not needed past this point
         env = make_environment(root, config, theme)
@@ -95,6 +122,7 @@ def render_site(options: BuildOptions, memo: BuildMemo | None = None, staging: S
         documents = convert_documents(site.documents, config.base_path, memo.converted_for(config, options), jobs,
                                       memo.renderers)
         env = memo.environment_for(config, lambda: make_environment(root, config, theme))
+    clock.lap("convert the Markdown", converted)
     charts = build_charts(profile)
     plotly_js = plotly_bundle() if charts.charts else None
     env.globals.update(charts=charts, chart=chart_function(charts, env, plotly_js.path if plotly_js else ""))
@@ -107,7 +135,9 @@ def render_site(options: BuildOptions, memo: BuildMemo | None = None, staging: S
             # Its bytes stay on disk; whether it holds a chart (so the site ships plotly.js) travels on.
             return replace(written, content=chart_mark) if chart_mark and chart_mark in page.content else written
 
+    clock.lap("charts and shortcodes")
     outputs, planned = render_pages(site, entries, env, root, diags, jobs, memo.pages if memo else None, deliver)
+    clock.lap("render and write the pages", _count(len(planned), "page"))
     more = [*render_feeds(site, entries), *render_resume_json(site)]  # feed, sitemap, robots, resume.json
     if plotly_js and chart_mark and any(chart_mark in page.content for page in outputs):
         more.append(plotly_js)  # only a site with a page that holds a chart ships plotly.js
@@ -117,6 +147,7 @@ def render_site(options: BuildOptions, memo: BuildMemo | None = None, staging: S
         more.append(Output(HIGHLIGHT_CSS, highlight_stylesheet().encode("utf-8")))
     outputs += [staging.put(item) for item in more] if staging is not None else more
 
+    clock.lap("feeds, sitemap, resume.json, link check")
     warnings = tuple(d for d in diags.items if d.severity == "warning")
     if options.strict and warnings:
         raise BuildError(tuple(replace(w, severity="error") for w in warnings))
@@ -124,7 +155,11 @@ def render_site(options: BuildOptions, memo: BuildMemo | None = None, staging: S
         f"{post.source}: skipped, dated in the future ({post.date.isoformat()}); --future includes it"
         for post in site.skipped_future
     )
-    return Rendered(site, tuple(outputs), warnings, notes)
+    return Rendered(site, tuple(outputs), warnings, notes, tuple(clock.laps))
+
+
+def _count(number: int, thing: str) -> str:
+    return f"{number} {thing}{'' if number == 1 else 's'}"
 
 
 def build(options: BuildOptions) -> BuildResult:
@@ -134,19 +169,27 @@ def build(options: BuildOptions) -> BuildResult:
     skipped and only its report repeated (stamp.py).
     """
     started = time.perf_counter()
+    clock = _Stopwatch()
     check_output_dir(options.output, options.root)  # refuse a dangerous --output before anything else runs
     last = LastBuild.read_sources(options) if options.cache and options.record else None  # before any source
     if last is not None and (report := last.replay()) is not None:
-        return BuildResult(report, time.perf_counter() - started, None)
+        clock.lap("compare with the last build", "nothing changed")
+        return BuildResult(report, time.perf_counter() - started, None, tuple(clock.laps))
+    clock.lap("compare with the last build")
     with Staging(options.output, options.root) as staging:
+        clock.lap("open the staging folder")
         rendered = render_site(options, staging=staging)
+        after = _Stopwatch()
         files = staging.commit(rendered.outputs, rendered.site.static_files)
+    after.lap("swap in the new output", _count(files, "file"))
     site = rendered.site
     report = Report(rendered.warnings, rendered.notes, tuple(item.source for item in site.skipped_drafts), files)
     if last is not None:
         last.save(report, Window.of(site.posts[0].date if site.posts and not options.future else None,
                                     min((p.date for p in site.skipped_future), default=None)))
-    return BuildResult(report, time.perf_counter() - started, rendered)
+        after.lap("record the build")
+    laps = (*clock.laps, *rendered.laps, *after.laps)
+    return BuildResult(report, time.perf_counter() - started, rendered, laps)
 
 
 def find_root(start: Path) -> Path | None:

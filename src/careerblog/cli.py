@@ -92,8 +92,9 @@ for _command in (init, new, serve):
               help="Build everything afresh, neither reading nor writing .careerblog-cache/.")
 @click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
 @click.option("-v", "--verbose", is_flag=True, help="Print every warning and skipped file.")
+@click.option("--timings", is_flag=True, help="Print how long each stage of the build took.")
 def build(root: Path | None, base_url: str | None, drafts: bool, future: bool, strict: bool, debug: bool,
-          output: Path | None, no_cache: bool, quiet: bool, verbose: bool) -> None:
+          output: Path | None, no_cache: bool, quiet: bool, verbose: bool, timings: bool) -> None:
     """Build the site into _site/ (or --output), replacing it only when the whole build succeeds."""
 
     if quiet and verbose:
@@ -122,6 +123,10 @@ def build(root: Path | None, base_url: str | None, drafts: bool, future: bool, s
                            f"{warnings}; {result.seconds:.2f} s)")
             else:
                 click.echo(f"built {result.files} files into {out} in {result.seconds:.2f} s, {warnings}")
+        if timings:
+            for lap in result.laps:
+                detail = f"  ({lap.detail})" if lap.detail else ""
+                click.echo(f"  {lap.stage:<40} {lap.seconds:7.3f} s{detail}")
         return 0
 
     run_reporting(debug, action)
