@@ -206,3 +206,11 @@ def test_an_svg_site_image_is_an_error_at_its_line(site_dir: Path, tmp_path: Pat
         "content/site.yml:3:1: error: 'image' must be a PNG, JPEG, WebP or GIF picture for link previews, "
         "found '/img/card.svg'\n  hint: link previews do not show SVG; export a 1200x630 PNG, for example "
         "/images/card.png"]
+
+
+def test_the_demo_shares_its_card(demo: Path) -> None:
+    """The demo's avatar is an SVG, so its link previews show site.yml's card, which the build ships."""
+    for page in ("index.html", "career/index.html", "posts/index.html"):
+        head = read_head(demo / page)
+        assert head.meta["og:image"] == [BASE_URL + "images/card.jpg"], page
+    assert (demo / "images/card.jpg").read_bytes()[:3] == b"\xff\xd8\xff"  # a JPEG
