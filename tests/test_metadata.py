@@ -214,3 +214,13 @@ def test_the_demo_shares_its_card(demo: Path) -> None:
         head = read_head(demo / page)
         assert head.meta["og:image"] == [BASE_URL + "images/card.jpg"], page
     assert (demo / "images/card.jpg").read_bytes()[:3] == b"\xff\xd8\xff"  # a JPEG
+
+
+def test_a_site_image_without_an_extension_is_taken_on_trust(site_dir: Path, tmp_path: Path) -> None:
+    """A GitHub avatar's URL has no file extension; only an SVG is known to fail in link previews."""
+    from sitefiles import write_site
+
+    avatar = "https://avatars.githubusercontent.com/u/583231?v=4"
+    write_site(site_dir, {"content/site.yml": f'title: T\nbase_url: "https://example.org/"\nimage: "{avatar}"\n'})
+    build(BuildOptions(root=site_dir, output=tmp_path / "out", now=NOW))
+    assert read_head(tmp_path / "out/index.html").meta["og:image"] == [avatar]

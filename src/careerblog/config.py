@@ -21,8 +21,9 @@ KNOWN_KEYS = (
     "title", "description", "author", "base_url", "language", "timezone", "nav", "paginate",
     "feed", "date_format", "footer", "home", "image",
 )
-# What link previews (Open Graph, X, LinkedIn) show; SVG is not among them.
-SHARING_IMAGE_TYPES = (".png", ".jpg", ".jpeg", ".webp", ".gif")
+# Link previews (Open Graph, X, LinkedIn) show PNG, JPEG, WebP and GIF, never SVG. Other URLs, such as a
+# GitHub avatar's (no extension), are taken on trust.
+VECTOR_IMAGE_TYPES = (".svg", ".svgz")
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,7 +173,7 @@ def load_config(root: Path, diags: Diagnostics, base_url_override: str | None = 
         f.error("home", "'home' must be a mapping, for example home: {posts: 5}")
 
     image = f.url("image")
-    if image and not urlsplit(image).path.lower().endswith(SHARING_IMAGE_TYPES):
+    if image and urlsplit(image).path.lower().endswith(VECTOR_IMAGE_TYPES):
         f.error("image", f"'image' must be a PNG, JPEG, WebP or GIF picture for link previews, found {image!r}",
                 "link previews do not show SVG; export a 1200x630 PNG, for example /images/card.png")
         image = ""

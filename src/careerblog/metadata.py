@@ -7,10 +7,12 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from markupsafe import Markup
 
 from careerblog import urls
+from careerblog.config import VECTOR_IMAGE_TYPES
 from careerblog.posts import Post
 
 if TYPE_CHECKING:  # render.py imports this module to fill `meta`
@@ -130,7 +132,7 @@ def page_metadata(site: Site, info: PageInfo, entry: Entry | None = None) -> Pag
     # page's image). Link previews (Facebook, X, LinkedIn) do not render SVG: no image beats a broken one.
     own = info.image if info.kind in ("post", "page") else ""
     image_url = next((url for url in (own, config.image, info.image, person.image if person else "")
-                      if url and not url.lower().endswith(".svg")), "")
+                      if url and not urlsplit(url).path.lower().endswith(VECTOR_IMAGE_TYPES)), "")
     image = absolute(image_url) if image_url else ""
     # A picture made for sharing shows large; the author's photo, usually square, as a small card.
     large = bool(image_url) and image_url in (own, config.image)
