@@ -47,7 +47,8 @@ def _code_digest() -> str:
 def cache_settings(base_path: str) -> str:
     """Everything besides a document's body that decides its HTML."""
     return (f"careerblog {__version__} ({_code_digest()}); markdown {_library_version('markdown')}; "
-            f"pygments {_library_version('pygments')}; {RENDER_SETTINGS}; base path {base_path}")
+            f"pyromark {_library_version('pyromark')}; pygments {_library_version('pygments')}; {RENDER_SETTINGS}; "
+            f"base path {base_path}")
 
 
 def _encode(doc: Converted) -> tuple[Any, ...]:

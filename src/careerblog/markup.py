@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from markdown.extensions import Extension
 
     from careerblog.cache import ConvertedCache
+    from careerblog.fastmark import FastRenderer
 
 MORE = "<!--more-->"
 WORDS_PER_MINUTE = 220
@@ -137,9 +138,10 @@ def _heading_slug(value: str, separator: str) -> str:
 
 
 class MarkdownRenderer:
-    """One configured Python-Markdown instance, reused document after document (reset between)."""
+    """One configured Python-Markdown instance, reused document after document (reset between), and the
+    fast path (fastmark.py) for documents that both render alike; `fast=False` turns that off."""
 
-    def __init__(self, base_path: str) -> None:
+    def __init__(self, base_path: str, fast: bool = True) -> None:
         import markdown
 
         self.base_path = base_path
@@ -159,17 +161,57 @@ class MarkdownRenderer:
             },
             output_format="html",
         )
+        self._fast: FastRenderer | None = None
+        if fast:
+            from careerblog.fastmark import FastRenderer
+
+            try:
+                self._fast = FastRenderer(base_path, self._highlighter())
+            except ImportError:  # pyromark missing on this platform: Python-Markdown converts everything
+                self._fast = None
+
+    def _highlighter(self) -> Callable[[str, str], str]:
+        """Code highlighted exactly as this instance's fenced_code and codehilite do it."""
+        from markdown.extensions.codehilite import CodeHilite, CodeHiliteExtension
+
+        (extension,) = (e for e in self._md.registeredExtensions if isinstance(e, CodeHiliteExtension))
+        settings = extension.getConfigs()
+
+        def highlight(code: str, language: str) -> str:
+            local = dict(settings)
+            style = local.pop("pygments_style", "default")
+            return str(CodeHilite(code, lang=language or None, style=style, **local).hilite(shebang=False))
+
+        return highlight
+
+    def _convert_fast(self, text: str, page_url: str | None) -> tuple[str, str, int] | None:
+        """(html, table of contents, headings) from the fast path, or None when the text is not for it."""
+        from careerblog.fastmark import Unsupported, eligible, toc_html
+
+        if self._fast is None or not eligible(text):
+            return None
+        try:
+            html, headings, found = self._fast.render(text, page_url)
+        except Unsupported:
+            return None
+        self._links.found = found
+        return html, toc_html(headings) if len(headings) >= 2 else "", len(headings)
 
     def convert(self, body: str, page_url: str | None = None) -> Converted:
         text, calls, problems = extract_shortcodes(body)
-        md = self._md
-        md.reset()
         self._links.found = []
         self._links.page_url = page_url
-        html = _keyboard_scrollable(md.convert(text))
-        toc_tokens = getattr(md, "toc_tokens", [])
-        headings = _count_headings(toc_tokens)
-        toc_html = getattr(md, "toc", "") if headings >= 2 else ""
+        fast = self._convert_fast(text, page_url)
+        if fast is not None:
+            raw, toc_html, headings = fast
+            html = _keyboard_scrollable(raw)
+        else:
+            md = self._md
+            md.reset()
+            html = _keyboard_scrollable(md.convert(text))
+            toc_tokens = getattr(md, "toc_tokens", [])
+            headings = _count_headings(toc_tokens)
+            toc_html = getattr(md, "toc", "") if headings >= 2 else ""
         summary = html.split(MORE, 1)[0] if MORE in html else ""
         if not summary:
             first = _FIRST_PARAGRAPH.search(html)

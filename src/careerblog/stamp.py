@@ -36,7 +36,7 @@ from careerblog.write import CACHE_DIR, SOURCE_DIRS, make_cache_folder
 RECORD = "last-build.json"
 FORMAT = 1
 # Libraries whose upgrade can change the HTML, JSON or JavaScript a build writes.
-LIBRARIES = ("markdown", "pygments", "jinja2", "markupsafe", "yaml", "plotly")
+LIBRARIES = ("markdown", "pyromark", "pygments", "jinja2", "markupsafe", "yaml", "plotly")
 RACY_NS = 2_000_000_000  # FAT and some network file systems keep modification times to 2 s
 INSTALLED = ("<careerblog>/", "<library ")  # readings of installed files, which installs change wholesale
 
