@@ -143,6 +143,9 @@ _ATTRIBUTE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;
 _ALIGN = {"None": "", "Left": ' style="text-align: left;"', "Center": ' style="text-align: center;"',
           "Right": ' style="text-align: right;"'}
 _ID_COUNT = re.compile(r"^(.*)_([0-9]+)$")
+# Tags that open and close as they are, with nothing to remember in between.
+_OPEN = {"Paragraph": "<p>", "Emphasis": "<em>", "Strong": "<strong>", "Item": "<li>"}
+_CLOSE = {"Emphasis": "</em>", "Strong": "</strong>", "Item": "</li>\n", "TableRow": "</tr>\n", "Link": "</a>"}
 
 
 def _unique(value: str, used: set[str]) -> str:
@@ -249,14 +252,8 @@ class FastRenderer:
                 if image is not None:
                     raise Unsupported("markup in an image's text")
                 if isinstance(payload, str):
-                    if payload == "Paragraph":
-                        out.append("<p>")
-                    elif payload == "Emphasis":
-                        out.append("<em>")
-                    elif payload == "Strong":
-                        out.append("<strong>")
-                    elif payload == "Item":
-                        out.append("<li>")
+                    if payload in _OPEN:
+                        out.append(_OPEN[payload])
                     elif payload == "TableHead":
                         in_head, cell = True, 0
                         out.append("<thead>\n<tr>\n")
@@ -312,22 +309,16 @@ class FastRenderer:
                     image = image_src = None
                     continue
                 if isinstance(payload, str):
-                    if payload == "Paragraph":
+                    if payload in _CLOSE:
+                        out.append(_CLOSE[payload])
+                    elif payload == "Paragraph":
                         out.append("</p>")
                         if not depth:
                             blocks.append("".join(out))
                             out = []
-                    elif payload == "Emphasis":
-                        out.append("</em>")
-                    elif payload == "Strong":
-                        out.append("</strong>")
-                    elif payload == "Item":
-                        out.append("</li>\n")
                     elif payload == "TableHead":
                         out.append("</tr>\n</thead>\n<tbody>\n")
                         in_head = False
-                    elif payload == "TableRow":
-                        out.append("</tr>\n")
                     elif payload == "TableCell":
                         out.append("</th>\n" if in_head else "</td>\n")
                         cell += 1
@@ -336,8 +327,6 @@ class FastRenderer:
                         depth -= 1
                         blocks.append("".join(out))
                         out = []
-                    elif payload == "Link":
-                        out.append("</a>")
                     elif payload == "CodeBlock":
                         blocks.append(self._highlight("".join(out), language or ""))
                         out = []
