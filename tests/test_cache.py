@@ -151,3 +151,14 @@ def test_a_build_writes_nothing_outside_output_and_cache(site: tuple[Path, dict[
     after = tree(root)
     assert {p for p in after if after[p] != before.get(p)} <= {p for p in after if p.startswith(CACHE_DIR + "/")}
     assert set(before) <= set(after)
+
+
+def test_a_changed_fast_road_never_reads_old_entries(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """fastmark.py writes HTML too: a different copy of it must change the cache's key, as markup.py does."""
+    from careerblog import cache, fastmark
+
+    before = cache._code_digest()
+    patched = tmp_path / "fastmark.py"
+    patched.write_bytes(Path(fastmark.__file__ or "").read_bytes() + b"\n# changed\n")
+    monkeypatch.setattr(fastmark, "__file__", str(patched))
+    assert cache._code_digest() != before

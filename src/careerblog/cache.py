@@ -18,7 +18,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from careerblog import __version__, fields, markup, shortcodes, urls
+from careerblog import __version__, fastmark, fields, markup, shortcodes, urls
 from careerblog.markup import RENDER_SETTINGS, Converted, LinkRef
 from careerblog.shortcodes import ShortcodeCall, ShortcodeProblem
 from careerblog.write import CACHE_DIR, make_cache_folder
@@ -39,7 +39,7 @@ def _code_digest() -> str:
     """A digest of the modules that turn Markdown into HTML, so that a changed converter (a development
     checkout, a patched install) never reads entries an older one wrote, even under the same version."""
     digest = hashlib.blake2b(digest_size=8)
-    for module in (markup, shortcodes, urls, fields):
+    for module in (markup, fastmark, shortcodes, urls, fields):
         digest.update(Path(module.__file__ or "").read_bytes())
     return digest.hexdigest()
 
