@@ -310,3 +310,23 @@ def test_ordered_map_reports_a_worker_that_dies(monkeypatch: pytest.MonkeyPatch)
 
     with pytest.raises(RuntimeError, match="a build worker died without an answer"):
         parallel.ordered_map(die_in_worker, list(range(40)), 2)
+
+
+def test_a_workers_pipe_holds_many_results_at_once() -> None:
+    """With the 64 KiB default a worker waited on this process's GIL every few results."""
+    import fcntl
+    import os
+
+    read_fd, write_fd = os.pipe()
+    try:
+        parallel._widen(write_fd)
+        assert fcntl.fcntl(write_fd, fcntl.F_GETPIPE_SZ) == parallel.PIPE_BYTES
+    finally:
+        os.close(read_fd)
+        os.close(write_fd)
+
+
+def test_ordered_map_keeps_order_across_a_full_pipe() -> None:
+    """Results much larger than the pipe still arrive whole and in order."""
+    big = [str(i) * 200_000 for i in range(120)]
+    assert parallel.ordered_map(lambda text: text[::-1], big, 2) == [text[::-1] for text in big]

@@ -54,6 +54,7 @@ def ordered_map(func: Callable[[T], R], items: Sequence[T], jobs: int) -> list[R
     try:
         for span in ranges[1:]:
             read_fd, write_fd = os.pipe()
+            _widen(write_fd)
             pid = os.fork()
             if pid == 0:  # the worker: send each result as it is made, then leave without cleanup handlers
                 os.close(read_fd)
@@ -95,6 +96,22 @@ def ordered_map(func: Callable[[T], R], items: Sequence[T], jobs: int) -> list[R
                 os.waitpid(pid, 0)
             except OSError:
                 pass
+
+
+# A worker blocks when the pipe is full until this process's reader thread gets the GIL, which can take a
+# switch interval (5 ms) each time: with the 64 KiB default, converting 1,000 posts took 0.38 to 0.64 s on
+# two processes; with 1 MiB (the most Linux gives without privileges), 0.35 to 0.37 s.
+PIPE_BYTES = 1 << 20
+
+
+def _widen(fd: int) -> None:
+    """Give a worker's pipe room for many results at once, where the system allows it."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+    except (ImportError, AttributeError, OSError):
+        pass  # not Linux, or a lower limit: the default pipe works, only slower
 
 
 class _Done:
