@@ -14,8 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from careerblog.fields import is_safe_url
-from careerblog.urls import link, slugify
+from careerblog.urls import slugify
 
 # ---------------------------------------------------------------- the gate
 
@@ -190,27 +189,16 @@ class FastRenderer:
     def __init__(self, base_path: str, highlight: Any) -> None:
         import pyromark
 
+        from careerblog.markup import resolve_target  # here: markup imports this module
+
         self.base_path = base_path
+        self._resolve = resolve_target  # the link rules Python-Markdown's pass applies too
         self._parser = pyromark.Markdown(options=pyromark.Options.ENABLE_TABLES)
         self._highlight = highlight  # (code, language) -> HTML, as codehilite writes it
 
-    def _target(self, value: str, kind: str, found: list[tuple[str, str]], page_url: str | None) -> str | None:
-        from careerblog.markup import _rebase
-
-        if not is_safe_url(value):
-            return None
-        if value.startswith("/") and not value.startswith("//"):
-            found.append((value, kind))
-            return link(value, self.base_path)
-        if value and not value.startswith("#") and ":" not in value.split("/", 1)[0]:
-            found.append((value, kind))
-            rebased = _rebase(value, page_url) if page_url is not None else None
-            if rebased is not None:
-                return link(rebased, self.base_path)
-        return value
-
     def render(self, text: str, page_url: str | None) -> tuple[str, list[Heading], list[tuple[str, str]]]:
         """The document's HTML, its headings of levels 2-4 and the internal links and images it holds."""
+        resolve_target = self._resolve
         blocks: list[str] = []
         out: list[str] = []
         found: list[tuple[str, str]] = []
@@ -275,12 +263,12 @@ class FastRenderer:
                 elif tag == "Link":
                     if data["link_type"] != "Inline" or data["title"]:
                         raise Unsupported(f"link {data['link_type']}")
-                    href = self._target(data["dest_url"], "link", found, page_url)
+                    href = resolve_target(data["dest_url"], "link", found, page_url, self.base_path)
                     out.append(f'<a href="{href.translate(_ATTRIBUTE)}">' if href is not None else "<a>")
                 elif tag == "Image":
                     if data["link_type"] != "Inline" or data["title"]:
                         raise Unsupported(f"image {data['link_type']}")
-                    image, image_src = [], self._target(data["dest_url"], "image", found, page_url)
+                    image, image_src = [], resolve_target(data["dest_url"], "image", found, page_url, self.base_path)
                 elif tag == "CodeBlock":
                     if not isinstance(data, dict) or "Fenced" not in data:
                         raise Unsupported("indented code")

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from careerblog import fastmark
 from careerblog.fields import is_safe_url
 from careerblog.parallel import ordered_map
 from careerblog.posts import Page, Post
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
     from markdown.extensions import Extension
 
     from careerblog.cache import ConvertedCache
-    from careerblog.fastmark import FastRenderer
 
 MORE = "<!--more-->"
 WORDS_PER_MINUTE = 220
@@ -81,27 +81,39 @@ def _link_extension(base_path: str, state: _LinkState) -> Extension:
                 value = element.get(attribute)
                 if value is None:
                     continue
-                if not is_safe_url(value):
+                target = resolve_target(value, "image" if element.tag == "img" else "link", state.found,
+                                        state.page_url, base_path)
+                if target is None:
                     del element.attrib[attribute]
                     continue
                 if element.tag == "img":
                     element.set("loading", "lazy")
                     element.set("decoding", "async")
-                if value.startswith("/") and not value.startswith("//"):
-                    state.found.append((value, "image" if element.tag == "img" else "link"))
-                    element.set(attribute, link(value, base_path))
-                elif value and not value.startswith("#") and ":" not in value.split("/", 1)[0]:
-                    state.found.append((value, "image" if element.tag == "img" else "link"))
-                    # A summary shows on the home, archive and tag pages too: a relative link must work there.
-                    rebased = _rebase(value, state.page_url) if state.page_url is not None else None
-                    if rebased is not None:
-                        element.set(attribute, link(rebased, base_path))
+                element.set(attribute, target)
 
     class LinkExtension(Extension):
         def extendMarkdown(self, md: markdown.Markdown) -> None:  # Python-Markdown names it so
             md.treeprocessors.register(LinkProcessor(md), "careerblog_links", 1)
 
     return LinkExtension()
+
+
+def resolve_target(value: str, kind: str, found: list[tuple[str, str]], page_url: str | None,
+                   base_path: str) -> str | None:
+    """A link's or image's URL as the page writes it: None for a script URL (dropped), a site path under
+    the base path, a relative one rebased on `page_url`. Targets inside the site are noted in `found`."""
+    if not is_safe_url(value):
+        return None
+    if value.startswith("/") and not value.startswith("//"):
+        found.append((value, kind))
+        return link(value, base_path)
+    if value and not value.startswith("#") and ":" not in value.split("/", 1)[0]:
+        found.append((value, kind))
+        # A summary shows on the home, archive and tag pages too: a relative link must work there.
+        rebased = _rebase(value, page_url) if page_url is not None else None
+        if rebased is not None:
+            return link(rebased, base_path)
+    return value
 
 
 def _rebase(value: str, page_url: str) -> str | None:
@@ -161,12 +173,10 @@ class MarkdownRenderer:
             },
             output_format="html",
         )
-        self._fast: FastRenderer | None = None
+        self._fast: fastmark.FastRenderer | None = None
         if fast:
-            from careerblog.fastmark import FastRenderer
-
             try:
-                self._fast = FastRenderer(base_path, self._highlighter())
+                self._fast = fastmark.FastRenderer(base_path, self._highlighter())
             except ImportError:  # pyromark missing on this platform: Python-Markdown converts everything
                 self._fast = None
 
@@ -186,16 +196,14 @@ class MarkdownRenderer:
 
     def _convert_fast(self, text: str, page_url: str | None) -> tuple[str, str, int] | None:
         """(html, table of contents, headings) from the fast path, or None when the text is not for it."""
-        from careerblog.fastmark import Unsupported, eligible, toc_html
-
-        if self._fast is None or not eligible(text):
+        if self._fast is None or not fastmark.eligible(text):
             return None
         try:
             html, headings, found = self._fast.render(text, page_url)
-        except Unsupported:
+        except fastmark.Unsupported:
             return None
         self._links.found = found
-        return html, toc_html(headings) if len(headings) >= 2 else "", len(headings)
+        return html, fastmark.toc_html(headings) if len(headings) >= 2 else "", len(headings)
 
     def convert(self, body: str, page_url: str | None = None) -> Converted:
         text, calls, problems = extract_shortcodes(body)
