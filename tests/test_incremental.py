@@ -257,19 +257,6 @@ def test_parallel_build_gives_the_same_bytes(site_dir: Path, tmp_path: Path, mon
     assert tree(tmp_path / "two") == cold(root, tmp_path)
 
 
-def test_ordered_map_keeps_order_and_reports_a_worker_failure(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(parallel, "MIN_ITEMS_PER_WORKER", 1)
-    assert parallel.ordered_map(lambda x: x * x, list(range(50)), 3) == [x * x for x in range(50)]
-
-    def fail_late(x: int) -> int:
-        if x == 45:  # in the last worker's chunk
-            raise ValueError("item 45 is bad")
-        return x
-
-    with pytest.raises(ValueError, match="item 45 is bad"):
-        parallel.ordered_map(fail_late, list(range(50)), 3)
-
-
 def test_serve_rebuilder_reports_changes_and_errors_and_matches_a_cold_build(site_dir: Path, tmp_path: Path) -> None:
     from careerblog.incremental import IncrementalRebuild
 
@@ -295,38 +282,3 @@ def test_serve_rebuilder_reports_changes_and_errors_and_matches_a_cold_build(sit
     assert edited.ok and edited.written == ("feed.xml", "posts/two/index.html")  # the feed has full content
     assert tree(folder) == cold(root, tmp_path)
     assert rebuild(frozenset()).changed_output is False  # a full rebuild of the same sources changes nothing
-
-
-def test_ordered_map_reports_a_worker_that_dies(monkeypatch: pytest.MonkeyPatch) -> None:
-    import os
-
-    monkeypatch.setattr(parallel, "MIN_ITEMS_PER_WORKER", 1)
-    parent = os.getpid()
-
-    def die_in_worker(x: int) -> int:
-        if x == 30 and os.getpid() != parent:
-            os._exit(3)  # killed mid-chunk, as by the out-of-memory killer
-        return x
-
-    with pytest.raises(RuntimeError, match="a build worker died without an answer"):
-        parallel.ordered_map(die_in_worker, list(range(40)), 2)
-
-
-def test_a_workers_pipe_holds_many_results_at_once() -> None:
-    """With the 64 KiB default a worker waited on this process's GIL every few results."""
-    import fcntl
-    import os
-
-    read_fd, write_fd = os.pipe()
-    try:
-        parallel._widen(write_fd)
-        assert fcntl.fcntl(write_fd, fcntl.F_GETPIPE_SZ) == parallel.PIPE_BYTES
-    finally:
-        os.close(read_fd)
-        os.close(write_fd)
-
-
-def test_ordered_map_keeps_order_across_a_full_pipe() -> None:
-    """Results much larger than the pipe still arrive whole and in order."""
-    big = [str(i) * 200_000 for i in range(120)]
-    assert parallel.ordered_map(lambda text: text[::-1], big, 2) == [text[::-1] for text in big]

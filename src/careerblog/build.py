@@ -13,7 +13,9 @@ from careerblog.stamp import LastBuild, Report, Window
 from careerblog.write import Output, Staging, check_output_dir
 
 if TYPE_CHECKING:
+    from careerblog.config import SiteConfig
     from careerblog.incremental import BuildMemo
+    from careerblog.markup import DocumentConverter
     from careerblog.site import Site
 
 HIGHLIGHT_CSS = "css/highlight.css"
@@ -77,13 +79,29 @@ def render_site(options: BuildOptions, memo: BuildMemo | None = None, staging: S
     `staging` folder, every file is written into it as soon as it is made, by the process that made it,
     and the outputs returned no longer hold their bytes; without, they all stay in memory.
     """
-    # The stages, imported here: a build with nothing to do (stamp.py) loads none of them, nor their libraries.
+    from careerblog.config import load_config
+    from careerblog.markup import DocumentConverter
+    from careerblog.parallel import default_jobs
+
+    root = options.root
+    diags = Diagnostics()
+    clock = _Stopwatch()
+    config = load_config(root, diags, options.base_url)
+    jobs = options.jobs or default_jobs()
+    # A build's converting workers fork now and import Python-Markdown while this process reads the sources;
+    # serve's rebuilds (with a memo) keep their renderers in this process and fork only for large batches.
+    with DocumentConverter(config.base_path, jobs, memo.renderers if memo else None, early=memo is None) as convert:
+        return _render_with(options, config, jobs, convert, diags, clock, memo, staging)
+
+
+def _render_with(options: BuildOptions, config: SiteConfig, jobs: int, convert: DocumentConverter, diags: Diagnostics,
+                 clock: _Stopwatch, memo: BuildMemo | None, staging: Staging | None) -> Rendered:
+    # The other stages, imported here: a build with nothing to do (stamp.py) loads none of them, nor their
+    # libraries; and here, after the converting workers forked, so they do not wait for these imports.
     from careerblog.cache import ConvertedCache
     from careerblog.charts import build_charts, chart_function, plotly_bundle
-    from careerblog.config import load_config
     from careerblog.feeds import render_feeds
-    from careerblog.markup import convert_documents, highlight_stylesheet
-    from careerblog.parallel import default_jobs
+    from careerblog.markup import highlight_stylesheet
     from careerblog.posts import load_posts
     from careerblog.profile import load_profile
     from careerblog.render import check_document_links, make_entries, render_pages
@@ -93,11 +111,9 @@ def render_site(options: BuildOptions, memo: BuildMemo | None = None, staging: S
 
     root = options.root
     theme = options.theme_dir or THEME_DIR
-    diags = Diagnostics()
-    clock = _Stopwatch()
+    clock.lap("import the stages")
 
     # Gather and validate all sources first, so one run reports every problem.
-    config = load_config(root, diags, options.base_url)
     posts, pages = load_posts(root, config.tzinfo, diags, memo.documents if memo else None)
     profile = load_profile(root, diags)
     diags.raise_if_errors()
@@ -108,24 +124,24 @@ def render_site(options: BuildOptions, memo: BuildMemo | None = None, staging: S
     diags.raise_if_errors()
     clock.lap("assemble the site")
 
-    jobs = options.jobs or default_jobs()
     converted = _count(len(site.documents), "document")
+    cache = (ConvertedCache.load(root, config.base_path) if options.cache else None) if memo is None \
+        else memo.converted_for(config, options)
+    convert.submit(site.documents, cache)  # the workers start on them; this process makes ready meanwhile
     if memo is None:
-        cache = ConvertedCache.load(root, config.base_path) if options.cache else None
-        documents = convert_documents(site.documents, config.base_path, cache, jobs)
-        if cache is not None:
-            converted += f", {cache.hits} from the cache"
-            cache.save()
-            del cache  # its copy of every document's HTML is not needed past this point
         env = make_environment(root, config, theme)
     else:
-        documents = convert_documents(site.documents, config.base_path, memo.converted_for(config, options), jobs,
-                                      memo.renderers)
         env = memo.environment_for(config, lambda: make_environment(root, config, theme))
-    clock.lap("convert the Markdown", converted)
     charts = build_charts(profile)
     plotly_js = plotly_bundle() if charts.charts else None
     env.globals.update(charts=charts, chart=chart_function(charts, env, plotly_js.path if plotly_js else ""))
+    clock.lap("templates and charts")
+    documents = convert.results()
+    if memo is None and cache is not None:
+        converted += f", {cache.hits} from the cache"
+        cache.save()
+    del cache  # its copy of every document's HTML is not needed past this point
+    clock.lap("convert the Markdown", converted)  # what is left: the workers began at submit
     entries = make_entries(site, documents, env, root, diags, memo.entries if memo else None)
     chart_mark = plotly_js.path.encode() if plotly_js else None
     deliver = None
@@ -135,7 +151,7 @@ def render_site(options: BuildOptions, memo: BuildMemo | None = None, staging: S
             # Its bytes stay on disk; whether it holds a chart (so the site ships plotly.js) travels on.
             return replace(written, content=chart_mark) if chart_mark and chart_mark in page.content else written
 
-    clock.lap("charts and shortcodes")
+    clock.lap("shortcodes")
     outputs, planned = render_pages(site, entries, env, root, diags, jobs, memo.pages if memo else None, deliver)
     clock.lap("render and write the pages", _count(len(planned), "page"))
     more = [*render_feeds(site, entries), *render_resume_json(site)]  # feed, sitemap, robots, resume.json

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from careerblog import fastmark
 from careerblog.fields import is_safe_url
-from careerblog.parallel import ordered_map
+from careerblog.parallel import MIN_ITEMS_PER_WORKER, Team
 from careerblog.posts import Page, Post
 from careerblog.shortcodes import ShortcodeCall, ShortcodeProblem, extract_shortcodes
 from careerblog.urls import link, slugify
@@ -277,34 +277,70 @@ RENDER_SETTINGS = "fenced_code codehilite(highlight,wrapcode) tables footnotes t
 
 def convert_documents(items: tuple[Post | Page, ...], base_path: str, cache: ConvertedCache | None = None,
                       jobs: int = 1, renderers: dict[str, MarkdownRenderer] | None = None) -> dict[str, Converted]:
-    """Convert every post and page body, keyed by source path: from the cache when it holds the same body
-    at the same URL (relative links are rebased on it), else with Python-Markdown, spread over `jobs`
-    processes when there are enough documents to pay for it.
+    """Every post and page body converted, keyed by source path (DocumentConverter, all in one go)."""
+    with DocumentConverter(base_path, jobs, renderers) as converter:
+        converter.submit(items, cache)
+        return converter.results()
 
-    `renderers` keeps configured Markdown instances between the builds of one process (by base path).
+
+class DocumentConverter:
+    """Converts a site's documents: from the cache when it holds the same body at the same URL (relative
+    links are rebased on it), else with MarkdownRenderer, over up to `jobs` processes.
+
+    With `early`, the workers fork at once and set up their renderers (importing Python-Markdown, Pygments
+    and pyromark) while this process reads the sources; without, they fork on `submit`, and only when
+    there are enough documents to pay for it. Between `submit` and `results` this process may do other
+    work, and takes what is left of the converting when it calls `results`.
+    `renderers` keeps configured renderers between the builds of one process (by base path).
     """
-    found: dict[str, Converted] = {}
-    missing: list[Post | Page] = []
-    for item in items:
-        hit = cache.get(item.body, item.url) if cache is not None else None
-        if hit is None:
-            missing.append(item)
-        else:
-            found[item.source] = hit
-    if missing:
-        made = renderers if renderers is not None else {}
 
-        def convert(item: Post | Page) -> Converted:
-            if base_path not in made:  # made where it is used: in a worker, or once in this process
-                made[base_path] = MarkdownRenderer(base_path)
-            return made[base_path].convert(item.body, item.url)
+    def __init__(self, base_path: str, jobs: int, renderers: dict[str, MarkdownRenderer] | None = None,
+                 early: bool = False) -> None:
+        self.base_path = base_path
+        self._jobs = jobs
+        self._renderers = renderers if renderers is not None else {}
+        self._team: Team[tuple[str, str | None], Converted] | None = Team(jobs, self._converter) if early else None
+        self._items: tuple[Post | Page, ...] = ()
+        self._cache: ConvertedCache | None = None
+        self._found: dict[str, Converted] = {}
+        self._missing: list[Post | Page] = []
 
-        converted = ordered_map(convert, missing, jobs)
-        for item, doc in zip(missing, converted, strict=True):
-            found[item.source] = doc
-            if cache is not None:
-                cache.put(item.body, item.url, doc)
-    return {item.source: found[item.source] for item in items}
+    def __enter__(self) -> DocumentConverter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._team is not None:
+            self._team.close()
+
+    def _converter(self) -> Callable[[tuple[str, str | None]], Converted]:
+        if self.base_path not in self._renderers:  # made where it is used: in a worker, or once in this process
+            self._renderers[self.base_path] = MarkdownRenderer(self.base_path)
+        renderer = self._renderers[self.base_path]
+        return lambda job: renderer.convert(*job)
+
+    def submit(self, items: tuple[Post | Page, ...], cache: ConvertedCache | None = None) -> None:
+        """Look `items` up in the cache and hand the rest to the workers; returns without waiting for them."""
+        self._items, self._cache = items, cache
+        for item in items:
+            hit = cache.get(item.body, item.url) if cache is not None else None
+            if hit is None:
+                self._missing.append(item)
+            else:
+                self._found[item.source] = hit
+        jobs = [(item.body, item.url) for item in self._missing]
+        if self._team is None:
+            self._team = Team(min(self._jobs, len(jobs) // MIN_ITEMS_PER_WORKER), self._converter, jobs)
+        self._team.submit(jobs)
+
+    def results(self) -> dict[str, Converted]:
+        """Every document converted, keyed by source path, in the order submitted; new ones go into the cache."""
+        if self._team is None:
+            raise RuntimeError("DocumentConverter.results() before submit()")
+        for item, doc in zip(self._missing, self._team.collect(), strict=True):
+            self._found[item.source] = doc
+            if self._cache is not None:
+                self._cache.put(item.body, item.url, doc)
+        return {item.source: self._found[item.source] for item in self._items}
 
 
 def highlight_stylesheet(light: str = "default", dark: str = "github-dark") -> str:

@@ -1,19 +1,26 @@
-"""Work spread over processes: an ordered map over forked workers, for the stages that cost CPU."""
+"""Work spread over processes: a team of forked workers sharing an ordered map, for the stages that cost CPU."""
 
 from __future__ import annotations
 
 import os
 import pickle
+import select
+import struct
 import sys
 import threading
-from collections.abc import Callable, Sequence
-from typing import TypeVar
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
 
-# Below this many items a forked worker costs more than it saves (fork, pickling results back).
+# Below this many items a worker forked for them costs more than it saves (fork, pickling results back).
 MIN_ITEMS_PER_WORKER = 40
+
+# A claim on items start..stop. Every claim is written to the shared pipe in one write of at most PIPE_BUF
+# bytes, which POSIX makes atomic, and read whole, so no two processes ever take the same items.
+_CLAIM = struct.Struct("=II")
+MAX_CLAIMS = getattr(select, "PIPE_BUF", 512) // _CLAIM.size
 
 
 def default_jobs() -> int:
@@ -27,75 +34,219 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _chunks(count: int, parts: int) -> list[range]:
-    """`parts` contiguous ranges covering 0..count, sizes differing by at most one."""
-    size, extra = divmod(count, parts)
-    ranges, start = [], 0
-    for i in range(parts):
-        end = start + size + (1 if i < extra else 0)
-        ranges.append(range(start, end))
-        start = end
-    return ranges
+def can_fork() -> bool:
+    return hasattr(os, "fork") and sys.platform != "win32"
 
 
 def ordered_map(func: Callable[[T], R], items: Sequence[T], jobs: int) -> list[R]:
-    """`[func(x) for x in items]`, computed by up to `jobs` processes in contiguous chunks.
+    """`[func(x) for x in items]`, computed by up to `jobs` processes.
 
-    Workers are forked, so `func` may be a closure over anything in memory and nothing is pickled on the
-    way in; results come back pickled through a pipe, in input order whatever finishes first. The
-    calling process works on the first chunk itself. Where fork is unavailable, or the work is small,
-    everything runs in this process.
+    Workers are forked with the items in memory, so `func` may be a closure over anything and nothing is
+    pickled on the way in; results come back pickled, in input order. Where fork is unavailable, or the
+    work is small, everything runs in this process.
     """
-    workers = min(jobs, len(items) // MIN_ITEMS_PER_WORKER)
-    if workers <= 1 or not hasattr(os, "fork") or sys.platform == "win32":
-        return [func(item) for item in items]
-    ranges = _chunks(len(items), workers)
-    children: list[tuple[int, threading.Thread, list[object]]] = []  # (pid, reader, what it read)
-    try:
-        for span in ranges[1:]:
-            read_fd, write_fd = os.pipe()
-            _widen(write_fd)
-            pid = os.fork()
-            if pid == 0:  # the worker: send each result as it is made, then leave without cleanup handlers
-                os.close(read_fd)
-                code = 0
-                try:
-                    with os.fdopen(write_fd, "wb") as pipe:
-                        try:
-                            for i in span:
-                                pickle.dump(func(items[i]), pipe, pickle.HIGHEST_PROTOCOL)
-                            pickle.dump(_Done(None), pipe, pickle.HIGHEST_PROTOCOL)
-                        except BaseException as exc:  # every failure must reach the parent
-                            code = 1
-                            pickle.dump(_Done(_portable(exc)), pipe, pickle.HIGHEST_PROTOCOL)
-                finally:
-                    os._exit(code)
-            os.close(write_fd)
-            received: list[object] = []
-            # Read while this process works on its own chunk, so a worker never holds more than one result.
-            reader = threading.Thread(target=_receive, args=(read_fd, received), daemon=True)
-            reader.start()
-            children.append((pid, reader, received))
-        results = [func(items[i]) for i in ranges[0]]
-        while children:
-            pid, reader, received = children.pop(0)
-            reader.join()
-            os.waitpid(pid, 0)
-            end = received.pop() if received else None
-            if not isinstance(end, _Done):
-                raise RuntimeError("a build worker died without an answer")
-            if end.error is not None:
-                raise end.error
-            results.extend(received)  # type: ignore[arg-type]
-        return results
-    finally:
-        for pid, reader, _ in children:  # an error in this process: stop the workers, leave no zombies
+    with Team(min(jobs, len(items) // MIN_ITEMS_PER_WORKER), lambda: func, items) as team:
+        team.submit(items)
+        return team.collect()
+
+
+class Team(Generic[T, R]):
+    """This process and `size - 1` forked workers, sharing one ordered map.
+
+    The workers fork at once and call `setup` straight away, so they import and prepare while this
+    process goes on (say, reading the sources); `submit` hands them the items, unless they were forked
+    with them, and `collect` has this process take its share and returns every result in order. Items go
+    out in short runs through a shared pipe, each to whichever process is free: none waits while work is
+    left, however unevenly the items cost or the processes start. This process calls `setup` only if it
+    takes a run itself.
+    """
+
+    def __init__(self, size: int, setup: Callable[[], Callable[[T], R]], items: Sequence[T] | None = None) -> None:
+        self._setup = setup
+        self._items = items
+        self._claims_read, self._claims_write = -1, -1
+        self._workers: list[_Worker] = []
+        self._sender: threading.Thread | None = None
+        if size <= 1 or not can_fork():
+            return
+        self._claims_read, self._claims_write = os.pipe()
+        try:
+            for _ in range(size - 1):
+                self._workers.append(_Worker.fork(setup, items, self._claims_read, self._claims_write))
+        except BaseException:
+            self.close()
+            raise
+
+    def __enter__(self) -> Team[T, R]:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def submit(self, items: Sequence[T]) -> None:
+        """Hand out `items` (the same ones the team was forked with, if any); returns without waiting."""
+        self._items = items
+        if not self._workers:
+            return
+        if not items:
+            self.close()  # nothing to do: the workers need not finish setting up
+            return
+        if any(worker.inbox >= 0 for worker in self._workers):
+            # A thread writes them: a worker still importing reads nothing yet, and this process goes on.
+            payload = pickle.dumps(list(items), pickle.HIGHEST_PROTOCOL)
+            self._sender = threading.Thread(target=self._send, args=(payload,), daemon=True)
+            self._sender.start()
+        run = -(-len(items) // MAX_CLAIMS)
+        os.write(self._claims_write, b"".join(_CLAIM.pack(start, min(start + run, len(items)))
+                                              for start in range(0, len(items), run)))
+        os.close(self._claims_write)
+        self._claims_write = -1
+
+    def _send(self, payload: bytes) -> None:
+        for worker in self._workers:
             try:
-                os.kill(pid, 9)
-                reader.join()
-                os.waitpid(pid, 0)
+                with os.fdopen(worker.inbox, "wb") as inbox:
+                    inbox.write(payload)
+            except OSError:
+                pass  # the worker died; collect() reports it
+            worker.inbox = -1
+
+    def collect(self) -> list[R]:
+        """Take runs of items until none are left, then every result in input order; a worker's error is raised."""
+        items = self._items
+        if items is None:
+            raise RuntimeError("Team.collect() before submit()")
+        if not self._workers:
+            if not items:
+                return []
+            func = self._setup()
+            return [func(item) for item in items]
+        results: list[Any] = [_MISSING] * len(items)
+        func_here: Callable[[T], R] | None = None
+        for start, stop in _claims(self._claims_read):
+            func_here = func_here or self._setup()
+            for i in range(start, stop):
+                results[i] = func_here(items[i])
+        error: BaseException | None = None
+        for worker in self._workers:
+            done = worker.join()
+            for i, value in worker.received:
+                results[i] = value
+            if done is not None and done.error is not None:
+                error = error or done.error
+        self._workers = []
+        self.close()
+        if error is not None:
+            raise error
+        # A worker that died before taking any items did no harm; one that died holding some did.
+        if any(value is _MISSING for value in results):
+            raise RuntimeError("a build worker died without an answer")
+        return results
+
+    def close(self) -> None:
+        """Stop any worker still running and leave no zombies; safe to call more than once."""
+        for worker in self._workers:
+            worker.kill()
+        self._workers = []
+        for fd in (self._claims_read, self._claims_write):
+            if fd >= 0:
+                os.close(fd)
+        self._claims_read, self._claims_write = -1, -1
+        if self._sender is not None:
+            self._sender.join()
+            self._sender = None
+
+
+_MISSING = object()
+
+
+def _claims(fd: int) -> Iterator[tuple[int, int]]:
+    """The runs (start, stop) this process takes from the shared pipe, until it is empty and closed."""
+    while chunk := os.read(fd, _CLAIM.size):
+        yield _CLAIM.unpack(chunk)
+
+
+class _Worker:
+    """One forked process of a team, as seen from this process: its pid, its inbox and what it sent."""
+
+    def __init__(self, pid: int, inbox: int, results: int) -> None:
+        self.pid = pid
+        self.inbox = inbox  # where its items go, if it was forked without them; -1 once sent
+        self.received: list[tuple[int, Any]] = []
+        self.done: _Done | None = None
+        # Read while this process works, so a worker never waits on a full pipe for long.
+        self.reader = threading.Thread(target=self._receive, args=(results,), daemon=True)
+        self.reader.start()
+
+    @classmethod
+    def fork(cls, setup: Callable[[], Callable[[Any], Any]], items: Sequence[Any] | None,
+             claims_read: int, claims_write: int) -> _Worker:
+        inbox_read, inbox_write = os.pipe() if items is None else (-1, -1)
+        results_read, results_write = os.pipe()
+        _widen(results_write)
+        pid = os.fork()
+        if pid == 0:  # the worker: never returns
+            os.close(claims_write)
+            os.close(results_read)
+            if inbox_write >= 0:
+                os.close(inbox_write)
+            _work(setup, items, inbox_read, claims_read, results_write)
+        os.close(results_write)
+        if inbox_read >= 0:
+            os.close(inbox_read)
+        return cls(pid, inbox_write, results_read)
+
+    def join(self) -> _Done | None:
+        """Wait for the worker to finish; its last message, or None if it died without one."""
+        self.reader.join()
+        os.waitpid(self.pid, 0)
+        self.pid = 0
+        return self.done
+
+    def _receive(self, fd: int) -> None:
+        with os.fdopen(fd, "rb") as pipe:
+            while True:
+                try:
+                    value = pickle.load(pipe)
+                except (EOFError, pickle.UnpicklingError):
+                    return
+                if isinstance(value, _Done):
+                    self.done = value
+                    return
+                self.received.append(value)
+
+    def kill(self) -> None:
+        if self.pid:
+            try:
+                os.kill(self.pid, 9)
+                self.reader.join()
+                os.waitpid(self.pid, 0)
             except OSError:
                 pass
+            self.pid = 0
+
+
+def _work(setup: Callable[[], Callable[[Any], Any]], items: Sequence[Any] | None, inbox: int, claims: int,
+          results: int) -> None:
+    """A worker's life: set up, wait for the items, send each result of the runs it takes, then leave
+    without running this process's cleanup handlers (they belong to the parent)."""
+    code = 0
+    try:
+        with os.fdopen(results, "wb") as pipe:
+            try:
+                func = setup()
+                if items is None:
+                    with os.fdopen(inbox, "rb") as source:
+                        items = pickle.load(source)
+                for start, stop in _claims(claims):
+                    for i in range(start, stop):
+                        pickle.dump((i, func(items[i])), pipe, pickle.HIGHEST_PROTOCOL)
+                pickle.dump(_Done(None), pipe, pickle.HIGHEST_PROTOCOL)
+            except BaseException as exc:  # every failure must reach the parent
+                code = 1
+                pickle.dump(_Done(_portable(exc)), pipe, pickle.HIGHEST_PROTOCOL)
+    finally:
+        os._exit(code)
 
 
 # A worker blocks when the pipe is full until this process's reader thread gets the GIL, which can take a
@@ -121,18 +272,6 @@ class _Done:
         self.error = error
 
 
-def _receive(read_fd: int, into: list[object]) -> None:
-    with os.fdopen(read_fd, "rb") as pipe:
-        while True:
-            try:
-                value = pickle.load(pipe)
-            except (EOFError, pickle.UnpicklingError):
-                return
-            into.append(value)
-            if isinstance(value, _Done):
-                return
-
-
 def _portable(exc: BaseException) -> BaseException:
     """The exception itself when it survives pickling, else a RuntimeError that names it."""
     try:
@@ -140,4 +279,3 @@ def _portable(exc: BaseException) -> BaseException:
         return exc
     except Exception:
         return RuntimeError(f"{type(exc).__name__}: {exc}")
-
