@@ -9,7 +9,11 @@ under bench/sites/ (git-ignored; --sites-dir puts them elsewhere, such as a RAM 
 careerblog cold (no cache, empty output) and warm (right after, nothing changed), Hugo and Pelican
 cold. The demo site (this repository's content/) is built cold too. A one-post edit is timed through
 careerblog.incremental.IncrementalBuilder, the rebuild `serve` uses, from the start of the rebuild to
-the changed files written. Each build runs as a child process: wall time around it, CPU time
+the changed files written. Every cold build writes into a new, empty folder, and the outputs are deleted
+only when the whole run is over: on a file system that makes new files slow for minutes after many
+were deleted (ext4 without a journal, as on this machine), a cold build right after deleting the last
+output would be timed mostly on that, whichever tool it is (--clean-before-each does it that way, to
+see it). Each build runs as a child process: wall time around it, CPU time
 (user + system, and system alone) from os.wait4 (the child and the workers it reaped). After the
 timed runs, one more run of each tool samples /proc every few milliseconds for the peak memory summed
 over the child's whole process tree, both as RSS (shared pages counted once per process, the
@@ -175,17 +179,40 @@ def peer_commands() -> dict[str, tuple[list[str], str]]:
     hugo = shutil.which("hugo")
     if hugo:
         version = subprocess.run([hugo, "version"], capture_output=True, text=True).stdout.split()[1]
-        peers["hugo"] = ([hugo, "--quiet", "-d", "out"], version)
+        peers["hugo"] = ([hugo, "--quiet", "-d"], version)  # then the output folder
     pelican = PEERS_VENV / "bin" / "pelican"
     if pelican.exists():
         version = subprocess.run([str(pelican), "--version"], capture_output=True, text=True).stdout.strip()
-        peers["pelican"] = ([str(pelican), "content", "-o", "out", "-s", "pelicanconf.py", "-q"], version)
+        peers["pelican"] = ([str(pelican), "content", "-s", "pelicanconf.py", "-q", "-o"], version)  # and the output
     return peers
 
 
 def clean(folder: Path, *names: str) -> None:
     for name in names:
         shutil.rmtree(folder / name, ignore_errors=True)
+
+
+class Outputs:
+    """A new, empty output folder for every cold build, all deleted at the end of the run (or, with
+    `clean_before_each`, one folder per tool, emptied right before each of its builds)."""
+
+    def __init__(self, sites: Path, clean_before_each: bool) -> None:
+        self.folder = sites / "outputs"
+        self.clean_before_each = clean_before_each
+        self.count = 0
+        if self.folder.exists():  # left by an interrupted run: out of the way now, deleted at the end
+            self.folder.rename(sites / f"outputs-old-{time.time_ns()}")
+
+    def fresh(self, site: Path, tool: str) -> Path:
+        if self.clean_before_each:
+            clean(site, "out")
+            return site / "out"
+        self.count += 1
+        return self.folder / f"{site.parent.name}-{tool}-{self.count}"
+
+    def remove_all(self) -> None:
+        for old in [self.folder, *self.folder.parent.glob("outputs-old-*")]:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 # ---------------------------------------------------------------- the edit driver (runs in its own process)
@@ -253,8 +280,9 @@ def machine() -> str:
 
 def file_system(folder: Path) -> str:
     """The file system the sites are built on. ext4 without a journal (as on some VMs) makes every new
-    file walk past the inodes freed in the last minutes, so each tool's cold build, which follows the
-    deletion of its last output, pays in system time for what was deleted."""
+    file walk past the inodes freed in the last minutes (Linux's `recently_deleted` check): a build
+    right after a large deletion pays seconds of system time for it, which is why cold builds here go
+    into new folders."""
     try:
         mounts = [line.split()[:3] for line in Path("/proc/mounts").read_text().splitlines()]
     except OSError:
@@ -287,6 +315,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sites-dir", default=str(BENCH / "sites"),
                         help="where the generated sites are built, e.g. a RAM disk to leave the disk out")
     parser.add_argument("--results", default=str(BENCH / "RESULTS.md"), help="where to write the table ('' for none)")
+    parser.add_argument("--clean-before-each", action="store_true",
+                        help="delete each tool's last output right before its cold build, instead of building into "
+                             "new folders and deleting them at the end")
     parser.add_argument("--edit-driver", nargs=3, metavar=("SITE", "OUTPUT", "EDITS"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.edit_driver:
@@ -304,6 +335,7 @@ def main(argv: list[str] | None = None) -> int:
 
     sites = Path(args.sites_dir)
     demo = demo_site(sites)
+    outputs = Outputs(sites, args.clean_before_each)
 
     def build_each(n: int, folder: Path, tool: str, memory: bool) -> None:
         """One cold build of `tool` (careerblog: then a warm one), timed, or with its memory read."""
@@ -312,17 +344,18 @@ def main(argv: list[str] | None = None) -> int:
             (series.memory if memory else series.samples).append(sample)
 
         if tool == "demo":
-            clean(demo, "out", ".careerblog-cache")
-            record("demo cold", measure(careerblog(demo, demo / "out"), demo, env, memory))
+            clean(demo, ".careerblog-cache")
+            record("demo cold", measure(careerblog(demo, outputs.fresh(demo, tool)), demo, env, memory))
         elif tool == "careerblog":
             site = folder / "careerblog"
-            clean(site, "out", ".careerblog-cache")
-            record("careerblog cold", measure(careerblog(site, site / "out"), site, env, memory))
-            record("careerblog warm", measure(careerblog(site, site / "out"), site, env, memory))
+            clean(site, ".careerblog-cache")
+            output = outputs.fresh(site, tool)
+            record("careerblog cold", measure(careerblog(site, output), site, env, memory))
+            record("careerblog warm", measure(careerblog(site, output), site, env, memory))
         else:
             site = folder / tool
-            clean(site, "out", "resources", "__pycache__", "cache")
-            record(tool, measure(peers[tool][0], site, env, memory))
+            clean(site, "resources", "__pycache__", "cache")
+            record(tool, measure([*peers[tool][0], str(outputs.fresh(site, tool))], site, env, memory))
 
     for n in sizes:
         folder = generate(n, sites)
@@ -340,9 +373,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.edits > 0:
             edits[n] = measure_edits(folder / "careerblog", args.edits, env)
         print(f"N={n}: done", file=sys.stderr)
+    outputs.remove_all()
 
+    method = ("each tool's last output deleted right before its cold build" if args.clean_before_each
+              else "every cold build into a new empty folder; outputs deleted after the run")
     report = render_report(sizes, peers, results, edits, __version__, load_before, os.getloadavg(), args,
-                           file_system(sites))
+                           f"{file_system(sites)}; {method}")
     print(report)
     if args.results:
         Path(args.results).write_text(report, encoding="utf-8")

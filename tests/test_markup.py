@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+
 import pytest
 
-from careerblog.markup import Converted, MarkdownRenderer, highlight_stylesheet
+from careerblog.markup import Converted, DocumentConverter, MarkdownRenderer, highlight_stylesheet
+from careerblog.posts import Post
 
 
 def convert(body: str, base_path: str = "/") -> Converted:
@@ -100,3 +104,42 @@ def test_the_renderer_is_reset_between_documents() -> None:
     second = renderer.convert("plain\n")
     assert (second.html, second.toc_html, second.links) == ("<p>plain</p>", "", ())
     assert renderer.convert("## A\n\n## B\n\nx[^1]\n\n[^1]: n\n") == first
+
+
+def _post(source: str, body: str, slug: str) -> Post:
+    return Post(source=source, title=slug, date=dt.datetime(2024, 1, 1, tzinfo=dt.UTC), slug=slug, body=body,
+                body_line=5)
+
+
+def test_documents_offered_while_reading_are_converted_once_and_kept_only_if_submitted(tmp_path: Path) -> None:
+    """A build's workers start on documents as they are read; one dropped later (a draft) is not kept."""
+    from careerblog.cache import ConvertedCache
+
+    first = _post("a.md", "# One\n\nSee [two](../two/).\n", "one")
+    draft = _post("b.md", "Draft text.\n", "draft")
+    last = _post("c.md", "```python\nx = 1\n```\n", "three")
+    cache = ConvertedCache.load(tmp_path, "/blog/")
+    with DocumentConverter("/blog/", 2, cache, early=True) as converter:
+        converter.offer(first)
+        converter.offer(draft)
+        converter.submit((first, last))
+        documents = converter.results()
+    renderer = MarkdownRenderer("/blog/")
+    assert documents == {"a.md": renderer.convert(first.body, first.url), "c.md": renderer.convert(last.body, last.url)}
+    cache.save()
+    again = ConvertedCache.load(tmp_path, "/blog/")
+    assert again.get(first.body, first.url) == documents["a.md"]
+    assert again.get(draft.body, draft.url) is None  # converted for nothing, but never stored
+
+
+def test_a_cached_document_is_not_offered(tmp_path: Path) -> None:
+    from careerblog.cache import ConvertedCache
+
+    post = _post("a.md", "Text.\n", "one")
+    cache = ConvertedCache.load(tmp_path, "/")
+    cache.put(post.body, post.url, MarkdownRenderer("/").convert(post.body, post.url))
+    with DocumentConverter("/", 2, cache, early=True) as converter:
+        converter.offer(post)
+        converter.submit((post,))
+        assert list(converter.results()) == ["a.md"]
+    assert (cache.hits, cache.misses) == (1, 0)  # looked up once, when offered; never converted

@@ -165,3 +165,34 @@ def test_every_item_is_taken_exactly_once_whatever_the_count() -> None:
         with Team(3, lambda: _tagged) as team:
             team.submit(list(range(count)))
             assert [x for x, _ in team.collect()] == list(range(count))
+
+
+def _slow_double(x: int) -> int:
+    time.sleep(0.1)
+    return 2 * x
+
+
+def test_items_offered_while_they_are_made_go_to_an_idle_worker_and_come_first() -> None:
+    with Team(2, lambda: _slow_double) as team:
+        taken = [team.offer(x) for x in (1, 2, 3, 4)]
+        # One at work and one waiting: a busy worker is offered no more, and the rest wait for submit.
+        assert taken == [True, True, False, False]
+        team.submit([3, 4, 5])
+        assert team.collect() == [2, 4, 6, 8, 10]
+
+
+def test_only_a_team_forked_without_its_items_takes_offers() -> None:
+    items = list(range(50))
+    with Team(2, lambda: _tagged, items) as team:
+        assert team.offer(99) is False
+        team.submit(items)
+        assert [x for x, _ in team.collect()] == items
+    with Team(1, lambda: _tagged) as team:
+        assert team.offer(99) is False
+
+
+def test_offered_items_alone_are_enough() -> None:
+    with Team(2, lambda: _slow_double) as team:
+        assert team.offer(21)
+        team.submit([])
+        assert team.collect() == [42]

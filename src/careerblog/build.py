@@ -79,6 +79,7 @@ def render_site(options: BuildOptions, memo: BuildMemo | None = None, staging: S
     `staging` folder, every file is written into it as soon as it is made, by the process that made it,
     and the outputs returned no longer hold their bytes; without, they all stay in memory.
     """
+    from careerblog.cache import ConvertedCache
     from careerblog.config import load_config
     from careerblog.markup import DocumentConverter
     from careerblog.parallel import default_jobs
@@ -88,9 +89,16 @@ def render_site(options: BuildOptions, memo: BuildMemo | None = None, staging: S
     clock = _Stopwatch()
     config = load_config(root, diags, options.base_url)
     jobs = options.jobs or default_jobs()
-    # A build's converting workers fork now and import Python-Markdown while this process reads the sources;
-    # serve's rebuilds (with a memo) keep their renderers in this process and fork only for large batches.
-    with DocumentConverter(config.base_path, jobs, memo.renderers if memo else None, early=memo is None) as convert:
+    cache: ConvertedCache | None = None
+    if memo is not None:
+        cache = memo.converted_for(config, options)
+    elif options.cache:
+        cache = ConvertedCache.load(root, config.base_path)
+    # A build's converting workers fork now: they import Python-Markdown while this process reads the
+    # sources, and start on the first documents read. Serve's rebuilds (with a memo) keep their renderers
+    # in this process and fork only for a large batch.
+    with DocumentConverter(config.base_path, jobs, cache, memo.renderers if memo else None,
+                           early=memo is None) as convert:
         return _render_with(options, config, jobs, convert, diags, clock, memo, staging)
 
 
@@ -98,7 +106,6 @@ def _render_with(options: BuildOptions, config: SiteConfig, jobs: int, convert: 
                  clock: _Stopwatch, memo: BuildMemo | None, staging: Staging | None) -> Rendered:
     # The other stages, imported here: a build with nothing to do (stamp.py) loads none of them, nor their
     # libraries; and here, after the converting workers forked, so they do not wait for these imports.
-    from careerblog.cache import ConvertedCache
     from careerblog.charts import build_charts, chart_function, plotly_bundle
     from careerblog.feeds import render_feeds
     from careerblog.markup import highlight_stylesheet
@@ -114,7 +121,7 @@ def _render_with(options: BuildOptions, config: SiteConfig, jobs: int, convert: 
     clock.lap("import the stages")
 
     # Gather and validate all sources first, so one run reports every problem.
-    posts, pages = load_posts(root, config.tzinfo, diags, memo.documents if memo else None)
+    posts, pages = load_posts(root, config.tzinfo, diags, memo.documents if memo else None, convert.offer)
     profile = load_profile(root, diags)
     diags.raise_if_errors()
     clock.lap("read the sources", f"{_count(len(posts), 'post')}, {_count(len(pages), 'page')}")
@@ -125,9 +132,7 @@ def _render_with(options: BuildOptions, config: SiteConfig, jobs: int, convert: 
     clock.lap("assemble the site")
 
     converted = _count(len(site.documents), "document")
-    cache = (ConvertedCache.load(root, config.base_path) if options.cache else None) if memo is None \
-        else memo.converted_for(config, options)
-    convert.submit(site.documents, cache)  # the workers start on them; this process makes ready meanwhile
+    convert.submit(site.documents)  # the workers go on with them; this process makes ready meanwhile
     if memo is None:
         env = make_environment(root, config, theme)
     else:
@@ -137,10 +142,9 @@ def _render_with(options: BuildOptions, config: SiteConfig, jobs: int, convert: 
     env.globals.update(charts=charts, chart=chart_function(charts, env, plotly_js.path if plotly_js else ""))
     clock.lap("templates and charts")
     documents = convert.results()
-    if memo is None and cache is not None:
-        converted += f", {cache.hits} from the cache"
-        cache.save()
-    del cache  # its copy of every document's HTML is not needed past this point
+    if memo is None and convert.cache is not None:
+        converted += f", {convert.cache.hits} from the cache"
+        convert.cache.save()
     clock.lap("convert the Markdown", converted)  # what is left: the workers began at submit
     entries = make_entries(site, documents, env, root, diags, memo.entries if memo else None)
     chart_mark = plotly_js.path.encode() if plotly_js else None

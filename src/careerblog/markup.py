@@ -278,9 +278,12 @@ RENDER_SETTINGS = "fenced_code codehilite(highlight,wrapcode) tables footnotes t
 def convert_documents(items: tuple[Post | Page, ...], base_path: str, cache: ConvertedCache | None = None,
                       jobs: int = 1, renderers: dict[str, MarkdownRenderer] | None = None) -> dict[str, Converted]:
     """Every post and page body converted, keyed by source path (DocumentConverter, all in one go)."""
-    with DocumentConverter(base_path, jobs, renderers) as converter:
-        converter.submit(items, cache)
+    with DocumentConverter(base_path, jobs, cache, renderers) as converter:
+        converter.submit(items)
         return converter.results()
+
+
+Job = tuple[str, str]  # a document's body and URL: all that decides its HTML
 
 
 class DocumentConverter:
@@ -288,20 +291,23 @@ class DocumentConverter:
     links are rebased on it), else with MarkdownRenderer, over up to `jobs` processes.
 
     With `early`, the workers fork at once and set up their renderers (importing Python-Markdown, Pygments
-    and pyromark) while this process reads the sources; without, they fork on `submit`, and only when
-    there are enough documents to pay for it. Between `submit` and `results` this process may do other
-    work, and takes what is left of the converting when it calls `results`.
-    `renderers` keeps configured renderers between the builds of one process (by base path).
+    and pyromark) while this process reads the sources, and each document `offer`ed as it is read goes to
+    a worker that has nothing to do. Without, they fork on `submit`, and only when there are enough
+    documents to pay for it. `submit` hands out the rest; this process may do other work before it calls
+    `results`, and then takes what is left. `renderers` keeps configured renderers between the builds of
+    one process (by base path).
     """
 
-    def __init__(self, base_path: str, jobs: int, renderers: dict[str, MarkdownRenderer] | None = None,
-                 early: bool = False) -> None:
+    def __init__(self, base_path: str, jobs: int, cache: ConvertedCache | None = None,
+                 renderers: dict[str, MarkdownRenderer] | None = None, early: bool = False) -> None:
         self.base_path = base_path
         self._jobs = jobs
+        self.cache = cache
         self._renderers = renderers if renderers is not None else {}
-        self._team: Team[tuple[str, str | None], Converted] | None = Team(jobs, self._converter) if early else None
+        self._team: Team[Job, Converted] | None = Team(jobs, self._converter) if early else None
+        self._offered: dict[str, Job] = {}  # by source path; their results come first, in this order
+        self._cached: dict[str, tuple[Job, Converted]] = {}  # documents offered that the cache holds
         self._items: tuple[Post | Page, ...] = ()
-        self._cache: ConvertedCache | None = None
         self._found: dict[str, Converted] = {}
         self._missing: list[Post | Page] = []
 
@@ -312,17 +318,35 @@ class DocumentConverter:
         if self._team is not None:
             self._team.close()
 
-    def _converter(self) -> Callable[[tuple[str, str | None]], Converted]:
+    def _converter(self) -> Callable[[Job], Converted]:
         if self.base_path not in self._renderers:  # made where it is used: in a worker, or once in this process
             self._renderers[self.base_path] = MarkdownRenderer(self.base_path)
         renderer = self._renderers[self.base_path]
         return lambda job: renderer.convert(*job)
 
-    def submit(self, items: tuple[Post | Page, ...], cache: ConvertedCache | None = None) -> None:
+    def offer(self, item: Post | Page) -> None:
+        """A document just read: a worker with nothing to do starts on it now, unless the cache has it."""
+        if self._team is None or item.source in self._offered:
+            return
+        job = (item.body, item.url)
+        hit = self.cache.get(*job) if self.cache is not None else None
+        if hit is not None:
+            self._cached[item.source] = (job, hit)
+        elif self._team.offer(job):
+            self._offered[item.source] = job
+
+    def submit(self, items: tuple[Post | Page, ...]) -> None:
         """Look `items` up in the cache and hand the rest to the workers; returns without waiting for them."""
-        self._items, self._cache = items, cache
+        self._items = items
         for item in items:
-            hit = cache.get(item.body, item.url) if cache is not None else None
+            job = (item.body, item.url)
+            if self._offered.get(item.source) == job:
+                continue  # on its way; a document offered and then dropped (a draft) is converted for nothing
+            known = self._cached.get(item.source)
+            if known is not None and known[0] == job:
+                hit: Converted | None = known[1]
+            else:
+                hit = self.cache.get(*job) if self.cache is not None else None
             if hit is None:
                 self._missing.append(item)
             else:
@@ -336,10 +360,14 @@ class DocumentConverter:
         """Every document converted, keyed by source path, in the order submitted; new ones go into the cache."""
         if self._team is None:
             raise RuntimeError("DocumentConverter.results() before submit()")
-        for item, doc in zip(self._missing, self._team.collect(), strict=True):
-            self._found[item.source] = doc
-            if self._cache is not None:
-                self._cache.put(item.body, item.url, doc)
+        done = self._team.collect()
+        jobs = [*self._offered.items(), *((item.source, (item.body, item.url)) for item in self._missing)]
+        wanted = {item.source for item in self._items}
+        for (source, (body, url)), doc in zip(jobs, done, strict=True):
+            if source in wanted:
+                self._found[source] = doc
+                if self.cache is not None:
+                    self.cache.put(body, url, doc)
         return {item.source: self._found[item.source] for item in self._items}
 
 

@@ -54,16 +54,18 @@ class Team(Generic[T, R]):
     """This process and `size - 1` forked workers, sharing one ordered map.
 
     The workers fork at once and call `setup` straight away, so they import and prepare while this
-    process goes on (say, reading the sources); `submit` hands them the items, unless they were forked
-    with them, and `collect` has this process take its share and returns every result in order. Items go
-    out in short runs through a shared pipe, each to whichever process is free: none waits while work is
-    left, however unevenly the items cost or the processes start. This process calls `setup` only if it
-    takes a run itself.
+    process goes on (say, reading the sources). A team forked without its items may be `offer`ed them one
+    by one while this process makes them: a worker with little to do starts on one at once. `submit`
+    hands out the rest, and `collect` has this process take its share and returns every result in order,
+    the offered items first. The rest go out in short runs through a shared pipe, each to whichever
+    process is free: none waits while work is left, however unevenly the items cost or the processes
+    start. This process calls `setup` only if it takes a run itself.
     """
 
     def __init__(self, size: int, setup: Callable[[], Callable[[T], R]], items: Sequence[T] | None = None) -> None:
         self._setup = setup
         self._items = items
+        self._offered: list[T] = []
         self._claims_read, self._claims_write = -1, -1
         self._workers: list[_Worker] = []
         self._sender: threading.Thread | None = None
@@ -83,19 +85,35 @@ class Team(Generic[T, R]):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def offer(self, item: T) -> bool:
+        """Give `item` to a worker that is idle or about to be, if any (the team must have been forked
+        without its items, and not yet `submit`ted them); False when none is."""
+        if self._items is not None:
+            return False
+        for worker in self._workers:
+            if worker.inbox >= 0 and worker.sent - len(worker.received) < _BACKLOG:
+                worker.post((len(self._offered), item))
+                self._offered.append(item)
+                return True
+        return False
+
     def submit(self, items: Sequence[T]) -> None:
         """Hand out `items` (the same ones the team was forked with, if any); returns without waiting."""
         self._items = items
         if not self._workers:
             return
-        if not items:
+        if not items and not self._offered:
             self.close()  # nothing to do: the workers need not finish setting up
             return
         if any(worker.inbox >= 0 for worker in self._workers):
             # A thread writes them: a worker still importing reads nothing yet, and this process goes on.
-            payload = pickle.dumps(list(items), pickle.HIGHEST_PROTOCOL)
+            payload = pickle.dumps(_Rest(list(items), len(self._offered)), pickle.HIGHEST_PROTOCOL)
             self._sender = threading.Thread(target=self._send, args=(payload,), daemon=True)
             self._sender.start()
+        if not items:
+            os.close(self._claims_write)
+            self._claims_write = -1
+            return
         run = -(-len(items) // MAX_CLAIMS)
         os.write(self._claims_write, b"".join(_CLAIM.pack(start, min(start + run, len(items)))
                                               for start in range(0, len(items), run)))
@@ -104,12 +122,7 @@ class Team(Generic[T, R]):
 
     def _send(self, payload: bytes) -> None:
         for worker in self._workers:
-            try:
-                with os.fdopen(worker.inbox, "wb") as inbox:
-                    inbox.write(payload)
-            except OSError:
-                pass  # the worker died; collect() reports it
-            worker.inbox = -1
+            worker.post_last(payload)
 
     def collect(self) -> list[R]:
         """Take runs of items until none are left, then every result in input order; a worker's error is raised."""
@@ -121,12 +134,13 @@ class Team(Generic[T, R]):
                 return []
             func = self._setup()
             return [func(item) for item in items]
-        results: list[Any] = [_MISSING] * len(items)
+        offset = len(self._offered)
+        results: list[Any] = [_MISSING] * (offset + len(items))
         func_here: Callable[[T], R] | None = None
         for start, stop in _claims(self._claims_read):
             func_here = func_here or self._setup()
             for i in range(start, stop):
-                results[i] = func_here(items[i])
+                results[offset + i] = func_here(items[i])
         error: BaseException | None = None
         for worker in self._workers:
             done = worker.join()
@@ -158,6 +172,17 @@ class Team(Generic[T, R]):
 
 
 _MISSING = object()
+# Items offered to a worker and not yet done: one at work and one waiting keeps it busy, and no more
+# leaves this process's share of the rest as large as it can be.
+_BACKLOG = 2
+
+
+class _Rest:
+    """The last message in a worker's inbox: the items handed out in runs, numbered after the offered ones."""
+
+    def __init__(self, items: list[Any], offset: int) -> None:
+        self.items = items
+        self.offset = offset
 
 
 def _claims(fd: int) -> Iterator[tuple[int, int]]:
@@ -171,7 +196,8 @@ class _Worker:
 
     def __init__(self, pid: int, inbox: int, results: int) -> None:
         self.pid = pid
-        self.inbox = inbox  # where its items go, if it was forked without them; -1 once sent
+        self.inbox = inbox  # where its items go, if it was forked without them; -1 once all are sent
+        self.sent = 0  # items offered to it
         self.received: list[tuple[int, Any]] = []
         self.done: _Done | None = None
         # Read while this process works, so a worker never waits on a full pipe for long.
@@ -196,6 +222,20 @@ class _Worker:
             os.close(inbox_read)
         return cls(pid, inbox_write, results_read)
 
+    def post(self, message: tuple[int, Any]) -> None:
+        """One offered item, with its place among the results."""
+        if _write_all(self.inbox, pickle.dumps(message, pickle.HIGHEST_PROTOCOL)):
+            self.sent += 1
+        else:
+            self.inbox = -1  # the worker died; collect() reports it if it held items
+
+    def post_last(self, payload: bytes) -> None:
+        """The pickled _Rest; then the inbox is closed."""
+        if self.inbox >= 0:
+            _write_all(self.inbox, payload)
+            os.close(self.inbox)
+            self.inbox = -1
+
     def join(self) -> _Done | None:
         """Wait for the worker to finish; its last message, or None if it died without one."""
         self.reader.join()
@@ -216,6 +256,9 @@ class _Worker:
                 self.received.append(value)
 
     def kill(self) -> None:
+        if self.inbox >= 0:
+            os.close(self.inbox)
+            self.inbox = -1
         if self.pid:
             try:
                 os.kill(self.pid, 9)
@@ -235,12 +278,17 @@ def _work(setup: Callable[[], Callable[[Any], Any]], items: Sequence[Any] | None
         with os.fdopen(results, "wb") as pipe:
             try:
                 func = setup()
+                offset = 0
                 if items is None:
                     with os.fdopen(inbox, "rb") as source:
-                        items = pickle.load(source)
+                        while not isinstance(message := pickle.load(source), _Rest):
+                            index, item = message  # offered while this process read the rest
+                            pickle.dump((index, func(item)), pipe, pickle.HIGHEST_PROTOCOL)
+                            pipe.flush()
+                    items, offset = message.items, message.offset
                 for start, stop in _claims(claims):
                     for i in range(start, stop):
-                        pickle.dump((i, func(items[i])), pipe, pickle.HIGHEST_PROTOCOL)
+                        pickle.dump((offset + i, func(items[i])), pipe, pickle.HIGHEST_PROTOCOL)
                 pickle.dump(_Done(None), pipe, pickle.HIGHEST_PROTOCOL)
             except BaseException as exc:  # every failure must reach the parent
                 code = 1
@@ -263,6 +311,17 @@ def _widen(fd: int) -> None:
         fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
     except (ImportError, AttributeError, OSError):
         pass  # not Linux, or a lower limit: the default pipe works, only slower
+
+
+def _write_all(fd: int, data: bytes) -> bool:
+    """Write every byte, however many writes the pipe takes; False if the reader is gone."""
+    view = memoryview(data)
+    try:
+        while view:
+            view = view[os.write(fd, view):]
+    except OSError:
+        return False
+    return True
 
 
 class _Done:

@@ -343,11 +343,12 @@ def _remembered(memo: DocumentMemo | None, file: str, relative: str, tz: dt.tzin
     return known[1]
 
 
-def load_posts(root: Path, tz: dt.tzinfo, diags: Diagnostics,
-               memo: DocumentMemo | None = None) -> tuple[tuple[Post, ...], tuple[Page, ...]]:
+def load_posts(root: Path, tz: dt.tzinfo, diags: Diagnostics, memo: DocumentMemo | None = None,
+               each: Callable[[Post | Page], None] | None = None) -> tuple[tuple[Post, ...], tuple[Page, ...]]:
     """Read every post under content/posts/ and page under content/pages/, reporting all problems.
 
     With a `memo` (an incremental rebuild), files unchanged since the last call are not read again.
+    `each` sees every document as soon as it is read (a build starts converting it).
     """
     posts: list[Post] = []
     pages: list[Page] = []
@@ -360,6 +361,8 @@ def load_posts(root: Path, tz: dt.tzinfo, diags: Diagnostics,
                            lambda d, r=relative: load_post(read_source(root / r, r), tz, d))  # type: ignore[misc]
         if isinstance(post, Post):
             posts.append(post)
+            if each is not None:
+                each(post)
     for inner in _markdown_files(root / "content" / "pages"):
         relative = "content/pages/" + inner
         seen.add(relative)
@@ -368,6 +371,8 @@ def load_posts(root: Path, tz: dt.tzinfo, diags: Diagnostics,
                            lambda d, r=relative, s=slug_path: load_page(read_source(root / r, r), s, tz, d))  # type: ignore[misc]
         if isinstance(page, Page):
             pages.append(page)
+            if each is not None:
+                each(page)
     if memo is not None:
         for gone in set(memo) - seen:
             del memo[gone]
