@@ -13,6 +13,7 @@ from careerblog.stamp import LastBuild, Report, Window
 from careerblog.write import Output, Staging, check_output_dir
 
 if TYPE_CHECKING:
+    from careerblog.cache import ConvertedCache
     from careerblog.config import SiteConfig
     from careerblog.incremental import BuildMemo
     from careerblog.markup import DocumentConverter
@@ -79,7 +80,6 @@ def render_site(options: BuildOptions, memo: BuildMemo | None = None, staging: S
     `staging` folder, every file is written into it as soon as it is made, by the process that made it,
     and the outputs returned no longer hold their bytes; without, they all stay in memory.
     """
-    from careerblog.cache import ConvertedCache
     from careerblog.config import load_config
     from careerblog.markup import DocumentConverter
     from careerblog.parallel import default_jobs
@@ -89,17 +89,21 @@ def render_site(options: BuildOptions, memo: BuildMemo | None = None, staging: S
     clock = _Stopwatch()
     config = load_config(root, diags, options.base_url)
     jobs = options.jobs or default_jobs()
-    cache: ConvertedCache | None = None
-    if memo is not None:
-        cache = memo.converted_for(config, options)
-    elif options.cache:
-        cache = ConvertedCache.load(root, config.base_path)
     # A build's converting workers fork now: they import Python-Markdown while this process reads the
     # sources, and start on the first documents read. Serve's rebuilds (with a memo) keep their renderers
     # in this process and fork only for a large batch.
-    with DocumentConverter(config.base_path, jobs, cache, memo.renderers if memo else None,
-                           early=memo is None) as convert:
+    with DocumentConverter(config.base_path, jobs, _markdown_cache(options, config, memo),
+                           memo.renderers if memo else None, early=memo is None) as convert:
         return _render_with(options, config, jobs, convert, diags, clock, memo, staging)
+
+
+def _markdown_cache(options: BuildOptions, config: SiteConfig, memo: BuildMemo | None) -> ConvertedCache | None:
+    """The converted Markdown kept from earlier builds: serve's in memory, a build's in .careerblog-cache/."""
+    from careerblog.cache import ConvertedCache
+
+    if memo is not None:
+        return memo.converted_for(config, options)
+    return ConvertedCache.load(options.root, config.base_path) if options.cache else None
 
 
 def _render_with(options: BuildOptions, config: SiteConfig, jobs: int, convert: DocumentConverter, diags: Diagnostics,
@@ -145,6 +149,7 @@ def _render_with(options: BuildOptions, config: SiteConfig, jobs: int, convert: 
     if memo is None and convert.cache is not None:
         converted += f", {convert.cache.hits} from the cache"
         convert.cache.save()
+        convert.cache = None  # its copy of every document's HTML is not needed past this point
     clock.lap("convert the Markdown", converted)  # what is left: the workers began at submit
     entries = make_entries(site, documents, env, root, diags, memo.entries if memo else None)
     chart_mark = plotly_js.path.encode() if plotly_js else None

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
     import markdown
     from markdown.extensions import Extension
+    from pygments.lexer import Lexer
 
     from careerblog.cache import ConvertedCache
 
@@ -181,16 +182,35 @@ class MarkdownRenderer:
                 self._fast = None
 
     def _highlighter(self) -> Callable[[str, str], str]:
-        """Code highlighted exactly as this instance's fenced_code and codehilite do it."""
+        """Code highlighted exactly as this instance's fenced_code and codehilite do it: CodeHilite.hilite
+        with guess_lang off, each language's lexer class looked up once and its rules joined
+        (lexing.accelerate)."""
         from markdown.extensions.codehilite import CodeHilite, CodeHiliteExtension
+        from pygments import highlight as pygments_highlight
+        from pygments.lexers import get_lexer_by_name
+
+        from careerblog.lexing import accelerate
 
         (extension,) = (e for e in self._md.registeredExtensions if isinstance(e, CodeHiliteExtension))
         settings = extension.getConfigs()
+        style = settings.pop("pygments_style", "default")
+        reading = CodeHilite("", style=style, **settings)  # the options exactly as CodeHilite reads them
+        options, formatter, prefix = reading.options, reading.pygments_formatter, reading.lang_prefix
+        if reading.guess_lang or not reading.use_pygments or not callable(formatter):
+            raise ValueError("careerblog's fast road highlights with Pygments, languages named, its own formatter")
+        lexers: dict[str, type[Lexer]] = {}
 
         def highlight(code: str, language: str) -> str:
-            local = dict(settings)
-            style = local.pop("pygments_style", "default")
-            return str(CodeHilite(code, lang=language or None, style=style, **local).hilite(shebang=False))
+            kind = lexers.get(language)
+            if kind is None:
+                try:
+                    kind = type(get_lexer_by_name(language, **options))
+                except ValueError:  # no such language: plain text, as codehilite does without guessing
+                    kind = type(get_lexer_by_name("text", **options))
+                lexers[language] = kind
+            lexer = accelerate(kind(**options))
+            name = language or lexer.aliases[0]
+            return str(pygments_highlight(code.strip("\n"), lexer, formatter(lang_str=f"{prefix}{name}", **options)))
 
         return highlight
 
@@ -357,18 +377,23 @@ class DocumentConverter:
         self._team.submit(jobs)
 
     def results(self) -> dict[str, Converted]:
-        """Every document converted, keyed by source path, in the order submitted; new ones go into the cache."""
+        """Every document converted, keyed by source path, in the order submitted; new ones go into the cache.
+
+        The converter keeps none of them: the caller frees each document's HTML once it has used it.
+        """
         if self._team is None:
             raise RuntimeError("DocumentConverter.results() before submit()")
         done = self._team.collect()
+        found, self._found = self._found, {}
         jobs = [*self._offered.items(), *((item.source, (item.body, item.url)) for item in self._missing)]
         wanted = {item.source for item in self._items}
         for (source, (body, url)), doc in zip(jobs, done, strict=True):
             if source in wanted:
-                self._found[source] = doc
+                found[source] = doc
                 if self.cache is not None:
                     self.cache.put(body, url, doc)
-        return {item.source: self._found[item.source] for item in self._items}
+        items, self._items, self._missing, self._offered, self._cached = self._items, (), [], {}, {}
+        return {item.source: found[item.source] for item in items}
 
 
 def highlight_stylesheet(light: str = "default", dark: str = "github-dark") -> str:
