@@ -72,16 +72,28 @@ def run_reporting(debug: bool, action: Callable[[], int]) -> None:
     sys.exit(code)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """careerblog's commands; the authoring loop's (init, new, serve, in authoring.py) are imported only
+    when one of them runs or help lists them, so that `careerblog build` does not load them."""
+
+    AUTHORING = ("init", "new", "serve")
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.AUTHORING})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.AUTHORING:
+            from careerblog import authoring
+
+            command: click.Command = getattr(authoring, cmd_name)
+            return command
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="careerblog")
 def main() -> None:
     """careerblog: Markdown posts and YAML career data in, a fast accessible career site out."""
-
-
-from careerblog.authoring import init, new, serve  # noqa: E402  (the authoring loop's commands)
-
-for _command in (init, new, serve):
-    main.add_command(_command)
 
 
 @main.command()

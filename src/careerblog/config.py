@@ -9,12 +9,13 @@ import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from careerblog.diagnostics import BuildError, Diagnostics
-from careerblog.fields import Fields
-from careerblog.yamlfile import LocatedDict, line_of, load_yaml
+
+if TYPE_CHECKING:
+    from careerblog.fields import Fields
 
 SITE_FILE = "content/site.yml"
 KNOWN_KEYS = (
@@ -111,6 +112,10 @@ def normalize_base_url(value: str) -> str | None:
 
 def load_config(root: Path, diags: Diagnostics, base_url_override: str | None = None) -> SiteConfig:
     """Read and validate `content/site.yml` under `root`; problems go to `diags`, fatal ones raise."""
+    # Here, not at the top: a build with nothing to do imports BuildOptions from this module, not YAML.
+    from careerblog.fields import Fields
+    from careerblog.yamlfile import LocatedDict, load_yaml
+
     path = root / SITE_FILE
     try:
         text = path.read_bytes().decode("utf-8-sig")
@@ -199,6 +204,9 @@ def load_config(root: Path, diags: Diagnostics, base_url_override: str | None = 
 
 
 def _read_nav(data: dict[Any, Any], f: Fields, diags: Diagnostics) -> tuple[NavItem, ...] | None:
+    from careerblog.fields import Fields
+    from careerblog.yamlfile import line_of
+
     raw = data.get("nav")
     if raw is None:
         return None

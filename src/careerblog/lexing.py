@@ -29,6 +29,10 @@ _COUNTS_GROUPS = re.compile(r"\\[1-9]|\(\?P=|\(\?\(")  # backreferences and cond
 # Joined once per set of rules, in each process: by the identity of the lexer's processed rules, which
 # are the class's, or for a few lexers (C#'s Unicode levels) one of several the class keeps.
 _tables: dict[int, tuple[dict[str, list[Rule]], Table]] = {}
+# Long rules (a language's keywords or builtins as one alternation) are tried on their own, already
+# compiled: joined, each state that includes them would compile them again, which cost Python's lexer
+# 80 ms, more than it saved over a hundred code blocks. Measured: 800 characters keeps the speed.
+_LONGEST = 800
 
 
 def accelerate(lexer: Lexer) -> Lexer:
@@ -48,22 +52,37 @@ def accelerate(lexer: Lexer) -> Lexer:
     return lexer
 
 
+class _Table(dict[str, tuple[Segment, ...]]):
+    """Each state's segments, joined the first time the lexer enters the state: joining costs a compile
+    of the joined expression, and most code visits few of a lexer's states."""
+
+    def __init__(self, states: dict[str, list[Rule]], flags: int) -> None:
+        super().__init__()
+        self.states = states
+        self.flags = flags
+
+    def __missing__(self, state: str) -> tuple[Segment, ...]:
+        segments = self[state] = _join_state(self.states[state], self.flags)
+        return segments
+
+
 def _join_rules(states: dict[str, list[Rule]], flags: int) -> Table:
-    table: Table = {}
-    for state, rules in states.items():
-        segments: list[Segment] = []
-        run: list[tuple[Rule, str, int]] = []  # rules to join: (rule, source, groups)
-        for rule in rules:
-            source = _joinable(rule, flags)
-            if source is None:
-                segments.extend(_joined(run, flags))
-                run = []
-                segments.append((rule[0], rule))
-            else:
-                run.append((rule, source, rule[0].__self__.groups))  # type: ignore[attr-defined]
-        segments.extend(_joined(run, flags))
-        table[state] = tuple(segments)
-    return table
+    return _Table(states, flags)
+
+
+def _join_state(rules: list[Rule], flags: int) -> tuple[Segment, ...]:
+    segments: list[Segment] = []
+    run: list[tuple[Rule, str, int]] = []  # rules to join: (rule, source, groups)
+    for rule in rules:
+        source = _joinable(rule, flags)
+        if source is None:
+            segments.extend(_joined(run, flags))
+            run = []
+            segments.append((rule[0], rule))
+        else:
+            run.append((rule, source, rule[0].__self__.groups))  # type: ignore[attr-defined]
+    segments.extend(_joined(run, flags))
+    return tuple(segments)
 
 
 def _joinable(rule: Rule, flags: int) -> str | None:
@@ -72,7 +91,7 @@ def _joinable(rule: Rule, flags: int) -> str | None:
     if not isinstance(pattern, re.Pattern) or not isinstance(pattern.pattern, str):
         return None
     source = pattern.pattern
-    if _COUNTS_GROUPS.search(source):
+    if len(source) > _LONGEST or _COUNTS_GROUPS.search(source):
         return None
     leading = _LEADING_FLAGS.match(source)
     if leading:  # "(?s)rest" applies to this rule only: "(?s:rest)"
