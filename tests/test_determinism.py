@@ -18,11 +18,14 @@ _REVERSED_LISTINGS = textwrap.dedent("""
     _scandir, _listdir = os.scandir, os.listdir
 
     class _Reversed:
+        # An iterator like os.scandir's own: os.walk (which Jinja lists templates with) calls next() on it.
         def __init__(self, path="."):
             with _scandir(path) as entries:
-                self._entries = list(entries)[::-1]
+                self._entries = iter(list(entries)[::-1])
         def __iter__(self):
-            return iter(self._entries)
+            return self
+        def __next__(self):
+            return next(self._entries)
         def __enter__(self):
             return self
         def __exit__(self, *exc):

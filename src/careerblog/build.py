@@ -118,7 +118,7 @@ def _render_with(options: BuildOptions, config: SiteConfig, jobs: int, convert: 
     from careerblog.render import check_document_links, make_entries, render_pages
     from careerblog.resume_json import render_resume_json
     from careerblog.site import assemble_site
-    from careerblog.templating import THEME_DIR, make_environment
+    from careerblog.templating import THEME_DIR, compile_templates, make_environment
 
     root = options.root
     theme = options.theme_dir or THEME_DIR
@@ -141,6 +141,7 @@ def _render_with(options: BuildOptions, config: SiteConfig, jobs: int, convert: 
         env = make_environment(root, config, theme)
     else:
         env = memo.environment_for(config, lambda: make_environment(root, config, theme))
+    compile_templates(env)  # while the workers convert: once here, not again in each process that renders
     charts = build_charts(profile)
     plotly_js = plotly_bundle() if charts.charts else None
     env.globals.update(charts=charts, chart=chart_function(charts, env, plotly_js.path if plotly_js else ""))

@@ -37,16 +37,20 @@ _BLOCK_MARK = re.compile(r"\d+[.)]|[-*+](?: |$)|#|!!!")
 
 def _inline_ok(text: str) -> bool:
     """Whether a line of prose holds only inline Markdown both parsers read alike."""
-    for span in _CODE_SPAN.finditer(text):
-        if span.group(1) != span.group(1).strip():
-            return False  # CommonMark trims one space at each end, Python-Markdown all of them
-        if "[" in span.group(1) or "]" in span.group(1):
-            return False  # Python-Markdown may close a link's text at a bracket inside code
-    text = _CODE_SPAN.sub("x", text)
-    text = _IMAGE.sub("x", text)
-    text = _LINK.sub(lambda m: f"x{m.group(1)}x", text)
-    text = _STRONG.sub(lambda m: f"x{m.group(1)}x", text)
-    text = _EMPHASIS.sub(lambda m: f"x{m.group(1)}x", text)
+    # Each pattern only where its first character is (most lines of prose hold no markup at all).
+    if "`" in text:
+        for span in _CODE_SPAN.finditer(text):
+            if span.group(1) != span.group(1).strip():
+                return False  # CommonMark trims one space at each end, Python-Markdown all of them
+            if "[" in span.group(1) or "]" in span.group(1):
+                return False  # Python-Markdown may close a link's text at a bracket inside code
+        text = _CODE_SPAN.sub("x", text)
+    if "[" in text:
+        text = _IMAGE.sub("x", text)
+        text = _LINK.sub(lambda m: f"x{m.group(1)}x", text)
+    if "*" in text:
+        text = _STRONG.sub(lambda m: f"x{m.group(1)}x", text)
+        text = _EMPHASIS.sub(lambda m: f"x{m.group(1)}x", text)
     # isprintable() also refuses every space but " " (no-break spaces, tabs), which the parsers treat apart.
     return text.isprintable() and not _FORBIDDEN.search(text)
 

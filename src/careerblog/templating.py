@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import traceback
@@ -59,7 +60,9 @@ def make_environment(site_root: Path, config: SiteConfig, theme_dir: Path = THEM
     # Every page links the same few hundred URLs; quoting them once per environment saves a tenth of rendering.
     env.filters["url"] = functools.lru_cache(maxsize=65536)(lambda value: urls.link(str(value), base_path))
     env.filters["absolute_url"] = lambda value: urls.absolute(str(value), base_url, base_path)
-    env.filters["date"] = lambda value, fmt=None: format_date(value, fmt or config.date_format, tz)
+    # And each post's date is shown on its page, the home, archive and tag pages: formatted once.
+    env.filters["date"] = functools.lru_cache(maxsize=65536)(
+        lambda value, fmt=None: format_date(value, fmt or config.date_format, tz))
     env.filters["isodate"] = lambda value: (
         value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z") if isinstance(value, dt.datetime)
         else value.isoformat()
@@ -69,6 +72,18 @@ def make_environment(site_root: Path, config: SiteConfig, theme_dir: Path = THEM
     env.filters["markdown"] = lambda text: markdown_inline(str(text), base_path)
     env.globals["careerblog_version"] = __version__
     return env
+
+
+def compile_templates(env: jinja2.Environment) -> None:
+    """Compile the page templates in this process, before the workers that render pages fork from it;
+    otherwise each of them compiles them again. One that fails is left to fail where it is used, with
+    its message."""
+    for name in env.list_templates(filter_func=lambda name: name.endswith(".html")
+                                   and not name.startswith("shortcodes/")):
+        # Any failure (syntax, an unreadable file, bad UTF-8) comes again where the template is used, and is
+        # reported there with the page it broke.
+        with contextlib.suppress(Exception):
+            env.get_template(name)
 
 
 def template_origin(env: jinja2.Environment, name: str, site_root: Path) -> str:
