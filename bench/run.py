@@ -205,8 +205,9 @@ class Outputs:
 
     def fresh(self, site: Path, tool: str) -> Path:
         if self.clean_before_each:
-            clean(site, "out")
-            return site / "out"
+            name = "out-serve" if tool == "serve" else "out"
+            clean(site, name)
+            return site / name
         self.count += 1
         return self.folder / f"{site.parent.name}-{tool}-{self.count}"
 
@@ -248,9 +249,7 @@ def edit_driver(site: Path, output: Path, edits: int) -> None:
     print(json.dumps({"times": times, "rendered": rendered, "written": written}))
 
 
-def measure_edits(site: Path, edits: int, env: dict[str, str]) -> dict[str, list[float]]:
-    output = site.parent / "careerblog-serve-out"
-    clean(site.parent, output.name)
+def measure_edits(site: Path, edits: int, env: dict[str, str], output: Path) -> dict[str, list[float]]:
     result = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--edit-driver", str(site),
                              str(output), str(edits)], check=True, capture_output=True, text=True, env=env)
     data: dict[str, list[float]] = json.loads(result.stdout.strip().splitlines()[-1])
@@ -371,7 +370,8 @@ def main(argv: list[str] | None = None) -> int:
         for tool in tools + (["demo"] if with_demo else []):  # then one run each to read memory
             build_each(0 if tool == "demo" else n, folder, tool, memory=True)
         if args.edits > 0:
-            edits[n] = measure_edits(folder / "careerblog", args.edits, env)
+            site = folder / "careerblog"
+            edits[n] = measure_edits(site, args.edits, env, outputs.fresh(site, "serve"))
         print(f"N={n}: done", file=sys.stderr)
     outputs.remove_all()
 

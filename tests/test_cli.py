@@ -220,8 +220,8 @@ def test_timings_name_every_stage_in_order(site: Path) -> None:
     assert first.exit_code == 0, first.output
     assert SUMMARY.match(first.stdout.splitlines()[0])
     assert laps(first.stdout) == [
-        ("compare with the last build", ""), ("open the staging folder", ""), ("import the stages", ""),
-        ("read the sources", "2 posts, 0 pages"), ("assemble the site", ""), ("templates and charts", ""),
+        ("compare with the last build", ""), ("open the staging folder", ""), ("read the sources", "2 posts, 0 pages"),
+        ("import the stages", ""), ("read the profile, assemble the site", ""), ("templates and charts", ""),
         ("convert the Markdown", "1 document, 0 from the cache"), ("shortcodes", ""),
         ("render and write the pages", "5 pages"), ("feeds, sitemap, resume.json, link check", ""),
         ("swap in the new output", "13 files"), ("record the build", "")]

@@ -108,35 +108,38 @@ def _markdown_cache(options: BuildOptions, config: SiteConfig, memo: BuildMemo |
 
 def _render_with(options: BuildOptions, config: SiteConfig, jobs: int, convert: DocumentConverter, diags: Diagnostics,
                  clock: _Stopwatch, memo: BuildMemo | None, staging: Staging | None) -> Rendered:
+    from careerblog.posts import load_posts
+
+    root = options.root
+    # Gather and validate all sources first, so one run reports every problem. The documents go to the
+    # converting workers as they are read, and the rest of them as soon as all are read.
+    posts, pages = load_posts(root, config.tzinfo, diags, memo.documents if memo else None, convert.offer)
+    if not diags.has_errors:
+        convert.submit((*posts, *pages))  # drafts and future posts too: known only once the site is assembled
+    clock.lap("read the sources", f"{_count(len(posts), 'post')}, {_count(len(pages), 'page')}")
+
     # The other stages, imported here: a build with nothing to do (stamp.py) loads none of them, nor their
-    # libraries; and here, after the converting workers forked, so they do not wait for these imports.
+    # libraries; and only now, while the workers convert.
     from careerblog.charts import build_charts, chart_function, plotly_bundle
     from careerblog.feeds import render_feeds
     from careerblog.markup import highlight_stylesheet
-    from careerblog.posts import load_posts
     from careerblog.profile import load_profile
     from careerblog.render import check_document_links, make_entries, render_pages
     from careerblog.resume_json import render_resume_json
     from careerblog.site import assemble_site
     from careerblog.templating import THEME_DIR, compile_templates, make_environment
 
-    root = options.root
     theme = options.theme_dir or THEME_DIR
     clock.lap("import the stages")
 
-    # Gather and validate all sources first, so one run reports every problem.
-    posts, pages = load_posts(root, config.tzinfo, diags, memo.documents if memo else None, convert.offer)
     profile = load_profile(root, diags)
     diags.raise_if_errors()
-    clock.lap("read the sources", f"{_count(len(posts), 'post')}, {_count(len(pages), 'page')}")
-
     site = assemble_site(config, posts, pages, profile, (theme / "static", root / "static"),
                          now=options.now, drafts=options.drafts, future=options.future, diags=diags)
     diags.raise_if_errors()
-    clock.lap("assemble the site")
+    clock.lap("read the profile, assemble the site")
 
     converted = _count(len(site.documents), "document")
-    convert.submit(site.documents)  # the workers go on with them; this process makes ready meanwhile
     if memo is None:
         env = make_environment(root, config, theme)
     else:
