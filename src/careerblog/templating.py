@@ -63,10 +63,10 @@ def make_environment(site_root: Path, config: SiteConfig, theme_dir: Path = THEM
     # And each post's date is shown on its page, the home, archive and tag pages: formatted once.
     env.filters["date"] = functools.lru_cache(maxsize=65536)(
         lambda value, fmt=None: format_date(value, fmt or config.date_format, tz))
-    env.filters["isodate"] = lambda value: (
+    env.filters["isodate"] = functools.lru_cache(maxsize=65536)(lambda value: (
         value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z") if isinstance(value, dt.datetime)
         else value.isoformat()
-    )
+    ))
     env.filters["partial_date"] = format_partial
     env.filters["slugify"] = urls.slugify
     env.filters["markdown"] = lambda text: markdown_inline(str(text), base_path)
