@@ -156,22 +156,35 @@ class MarkdownRenderer:
 
     def __init__(self, base_path: str, fast: bool = True) -> None:
         import markdown
+        from markdown.extensions.abbr import AbbrExtension
+        from markdown.extensions.admonition import AdmonitionExtension
+        from markdown.extensions.attr_list import AttrListExtension
+        from markdown.extensions.codehilite import CodeHiliteExtension
+        from markdown.extensions.def_list import DefListExtension
+        from markdown.extensions.fenced_code import FencedCodeExtension
+        from markdown.extensions.footnotes import FootnoteExtension
+        from markdown.extensions.md_in_html import MarkdownInHtmlExtension
+        from markdown.extensions.sane_lists import SaneListExtension
+        from markdown.extensions.tables import TableExtension
+        from markdown.extensions.toc import TocExtension
 
         self.base_path = base_path
         self._links = _LinkState()
         extension = _link_extension(base_path, self._links)
+        # Instances, not names: Python-Markdown looks every name up among all installed packages' entry
+        # points first (importlib.metadata), which cost each process 20 ms before converting anything.
         self._md = markdown.Markdown(
             extensions=[
-                "fenced_code", "codehilite", "tables", "footnotes", "toc", "sane_lists", "attr_list",
-                "def_list", "abbr", "md_in_html", "admonition", extension,
+                FencedCodeExtension(),
+                CodeHiliteExtension(css_class="highlight", guess_lang=False, use_pygments=True, wrapcode=True,
+                                    pygments_formatter=_formatter_factory()),
+                TableExtension(),
+                FootnoteExtension(BACKLINK_TITLE="Back to reference %d"),
+                TocExtension(permalink="#", permalink_class="anchor", permalink_title="Link to this section",
+                             slugify=_heading_slug, toc_depth="2-4"),
+                SaneListExtension(), AttrListExtension(), DefListExtension(), AbbrExtension(),
+                MarkdownInHtmlExtension(), AdmonitionExtension(), extension,
             ],
-            extension_configs={
-                "codehilite": {"css_class": "highlight", "guess_lang": False, "use_pygments": True,
-                               "wrapcode": True, "pygments_formatter": _formatter_factory()},
-                "toc": {"permalink": "#", "permalink_class": "anchor", "permalink_title": "Link to this section",
-                        "slugify": _heading_slug, "toc_depth": "2-4"},
-                "footnotes": {"BACKLINK_TITLE": "Back to reference %d"},
-            },
             output_format="html",
         )
         self._fast: fastmark.FastRenderer | None = None
