@@ -89,11 +89,12 @@ def render_site(options: BuildOptions, memo: BuildMemo | None = None, staging: S
     clock = _Stopwatch()
     config = load_config(root, diags, options.base_url)
     jobs = options.jobs or default_jobs()
-    # A build's converting workers fork now: they import Python-Markdown while this process reads the
-    # sources, and start on the first documents read. Serve's rebuilds (with a memo) keep their renderers
-    # in this process and fork only for a large batch.
-    with DocumentConverter(config.base_path, jobs, _markdown_cache(options, config, memo),
-                           memo.renderers if memo else None, early=memo is None) as convert:
+    # A build's converting workers fork now: they import Python-Markdown while this process loads the
+    # Markdown cache and reads the sources, and start on the first documents read. Serve's rebuilds (with
+    # a memo) keep their renderers in this process and fork only for a large batch.
+    with DocumentConverter(config.base_path, jobs, None, memo.renderers if memo else None,
+                           early=memo is None) as convert:
+        convert.cache = _markdown_cache(options, config, memo)
         return _render_with(options, config, jobs, convert, diags, clock, memo, staging)
 
 
