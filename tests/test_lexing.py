@@ -142,3 +142,10 @@ def test_the_languages_a_blog_shows_most_are_joined() -> None:
         rules = sum(len(rules) for rules in kind._tokens.values())
         segments = sum(len(table[state]) for state in kind._tokens)  # each state joined as it is looked up
         assert segments * 3 < rules, (name, segments, rules)
+
+
+def test_rules_of_an_unknown_shape_keep_pygments_loop() -> None:
+    """A later Pygments may store its rules otherwise: then highlighting stays as it is, only slower."""
+    lexer = _Awkward()
+    lexer._tokens = {"root": [("[a-z]+", Name)]}  # type: ignore[attr-defined]  # two fields, not three
+    assert accelerate(lexer) is lexer and "get_tokens_unprocessed" not in vars(lexer)

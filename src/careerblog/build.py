@@ -166,18 +166,25 @@ def _render_with(options: BuildOptions, config: SiteConfig, jobs: int, convert: 
             return replace(written, content=chart_mark) if chart_mark and chart_mark in page.content else written
 
     clock.lap("shortcodes")
-    outputs, planned = render_pages(site, entries, env, root, diags, jobs, memo.pages if memo else None, deliver)
-    clock.lap("render and write the pages", _count(len(planned), "page"))
-    more = [*render_feeds(site, entries), *render_resume_json(site)]  # feed, sitemap, robots, resume.json
+    more: list[Output] = []
+    css: list[Output] = []
+
+    def meanwhile() -> None:  # in this process while the workers render: what needs none of the pages
+        more.extend([*render_feeds(site, entries), *render_resume_json(site)])  # feed, sitemap, robots, resume
+        if not any(f.path == HIGHLIGHT_CSS for f in site.static_files):
+            css.append(Output(HIGHLIGHT_CSS, highlight_stylesheet().encode("utf-8")))
+
+    outputs, planned = render_pages(site, entries, env, root, diags, jobs, memo.pages if memo else None, deliver,
+                                    meanwhile)
+    clock.lap("render and write the pages, feeds", _count(len(planned), "page"))
     if plotly_js and chart_mark and any(chart_mark in page.content for page in outputs):
         more.append(plotly_js)  # only a site with a page that holds a chart ships plotly.js
     check_document_links(site, documents, (page.url for page in planned), diags)
     diags.raise_if_errors()
-    if not any(f.path == HIGHLIGHT_CSS for f in site.static_files):
-        more.append(Output(HIGHLIGHT_CSS, highlight_stylesheet().encode("utf-8")))
+    more += css
     outputs += [staging.put(item) for item in more] if staging is not None else more
 
-    clock.lap("feeds, sitemap, resume.json, link check")
+    clock.lap("link check")
     warnings = tuple(d for d in diags.items if d.severity == "warning")
     if options.strict and warnings:
         raise BuildError(tuple(replace(w, severity="error") for w in warnings))

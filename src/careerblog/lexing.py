@@ -28,7 +28,7 @@ _LEADING_FLAGS = re.compile(r"\(\?([imsx]+)\)")
 _COUNTS_GROUPS = re.compile(r"\\[1-9]|\(\?P=|\(\?\(")  # backreferences and conditional groups
 # Joined once per set of rules, in each process: by the identity of the lexer's processed rules, which
 # are the class's, or for a few lexers (C#'s Unicode levels) one of several the class keeps.
-_tables: dict[int, tuple[dict[str, list[Rule]], Table]] = {}
+_tables: dict[int, tuple[dict[str, list[Rule]], Table | None]] = {}
 # Long rules (a language's keywords or builtins as one alternation) are tried on their own, already
 # compiled: joined, each state that includes them would compile them again, which cost Python's lexer
 # 80 ms, more than it saved over a hundred code blocks. Measured: 800 characters keeps the speed.
@@ -39,17 +39,29 @@ def accelerate(lexer: Lexer) -> Lexer:
     """`lexer`, its tokens made by the joined rules when it is a plain RegexLexer; else as it was."""
     if type(lexer).get_tokens_unprocessed is not RegexLexer.get_tokens_unprocessed:
         return lexer  # a lexer with a loop of its own (ExtendedRegexLexer, delegating lexers)
-    rules: dict[str, list[Rule]] = lexer._tokens  # type: ignore[attr-defined]
+    rules: dict[str, list[Rule]] = getattr(lexer, "_tokens", None)  # type: ignore[assignment]
     known = _tables.get(id(rules))
     if known is None or known[0] is not rules:
-        known = _tables[id(rules)] = (rules, _join_rules(rules, lexer.flags))  # type: ignore[attr-defined]
+        table = _join_rules(rules, lexer.flags) if _understood(rules) else None  # type: ignore[attr-defined]
+        known = _tables[id(rules)] = (rules, table)
     table = known[1]
+    if table is None:
+        return lexer  # rules of a shape this module does not know (another Pygments): Pygments' own loop
 
     def tokens(text: str, stack: tuple[str, ...] = ("root",)) -> Iterator[tuple[int, Any, str]]:
         return _tokens(lexer, table, text, stack)
 
     lexer.get_tokens_unprocessed = tokens  # type: ignore[method-assign]
     return lexer
+
+
+def _understood(rules: object) -> bool:
+    """Whether a lexer's processed rules have the shape this module reads: Pygments 2's states of
+    (match, action, new state)."""
+    return isinstance(rules, dict) and all(
+        isinstance(state, list) and all(isinstance(rule, tuple) and len(rule) == 3 and callable(rule[0])
+                                        for rule in state)
+        for state in rules.values())
 
 
 class _Table(dict[str, tuple[Segment, ...]]):

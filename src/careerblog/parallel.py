@@ -38,15 +38,19 @@ def can_fork() -> bool:
     return hasattr(os, "fork") and sys.platform != "win32"
 
 
-def ordered_map(func: Callable[[T], R], items: Sequence[T], jobs: int) -> list[R]:
+def ordered_map(func: Callable[[T], R], items: Sequence[T], jobs: int,
+                meanwhile: Callable[[], object] | None = None) -> list[R]:
     """`[func(x) for x in items]`, computed by up to `jobs` processes.
 
     Workers are forked with the items in memory, so `func` may be a closure over anything and nothing is
     pickled on the way in; results come back pickled, in input order. Where fork is unavailable, or the
-    work is small, everything runs in this process.
+    work is small, everything runs in this process. `meanwhile` runs in this process once the workers
+    have started, before it takes items itself: work that needs none of the results.
     """
     with Team(min(jobs, len(items) // MIN_ITEMS_PER_WORKER), lambda: func, items) as team:
         team.submit(items)
+        if meanwhile is not None:
+            meanwhile()
         return team.collect()
 
 

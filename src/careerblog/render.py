@@ -367,7 +367,8 @@ def render_page(page: PlannedPage, site: Site, env: jinja2.Environment, context:
 
 def render_pages(site: Site, entries: dict[str, Entry], env: jinja2.Environment, root: Path,
                  diags: Diagnostics, jobs: int = 1, memo: PageMemo | None = None,
-                 deliver: Callable[[Output], Output] | None = None) -> tuple[list[Output], list[PlannedPage]]:
+                 deliver: Callable[[Output], Output] | None = None,
+                 meanwhile: Callable[[], object] | None = None) -> tuple[list[Output], list[PlannedPage]]:
     """Render every planned HTML page, over `jobs` processes; a failing page is reported, the others render.
 
     With a `memo` (an incremental rebuild), a page whose template, context and site-wide inputs are the
@@ -392,7 +393,7 @@ def render_pages(site: Site, entries: dict[str, Entry], env: jinja2.Environment,
         output, problems = render_page(planned[index], site, env, context, root, entries)
         return (deliver(output) if deliver is not None and output is not None else output), problems
 
-    results = ordered_map(render, todo, jobs)
+    results = ordered_map(render, todo, jobs, meanwhile)
     failures: dict[str, list[Diagnostic]] = {}
     for index, (output, problems) in zip(todo, results, strict=True):
         for group, problem in problems:
