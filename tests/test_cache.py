@@ -162,3 +162,22 @@ def test_a_changed_fast_road_never_reads_old_entries(tmp_path: Path, monkeypatch
     patched.write_bytes(Path(fastmark.__file__ or "").read_bytes() + b"\n# changed\n")
     monkeypatch.setattr(fastmark, "__file__", str(patched))
     assert cache._code_digest() != before
+
+
+def test_a_first_build_works_out_the_settings_only_to_save(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no cache file yet, loading reads nothing and works nothing out (the versions in the settings
+    import Python-Markdown and Pygments); saving does, and the next load finds the entries."""
+    worked_out: list[str] = []
+    real = cache_module.cache_settings
+
+    def counted(base_path: str) -> str:
+        worked_out.append(base_path)
+        return real(base_path)
+
+    monkeypatch.setattr(cache_module, "cache_settings", counted)
+    fresh = ConvertedCache.load(tmp_path, "/blog/")
+    assert worked_out == [] and fresh.get("Text.\n", "posts/a/") is None
+    doc = MarkdownRenderer("/blog/").convert("Text.\n", "posts/a/")
+    fresh.put("Text.\n", "posts/a/", doc)
+    assert fresh.save() and worked_out == ["/blog/"]
+    assert ConvertedCache.load(tmp_path, "/blog/").get("Text.\n", "posts/a/") == doc

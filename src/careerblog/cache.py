@@ -106,9 +106,9 @@ def _key(body: str, url: str) -> bytes:
 class ConvertedCache:
     """Converted documents by hash of body and URL, for one set of settings; `save` keeps only what this build used."""
 
-    def __init__(self, folder: Path, settings: str, stored: dict[bytes, Any], base_path: str = "/") -> None:
+    def __init__(self, folder: Path, settings: str | None, stored: dict[bytes, Any], base_path: str = "/") -> None:
         self.folder = folder
-        self.settings = settings
+        self._settings = settings  # None: made when first needed (cache_settings imports the converters)
         self.base_path = base_path
         self._stored = stored
         self._used: dict[bytes, Any] = {}
@@ -118,6 +118,12 @@ class ConvertedCache:
         self.misses = 0
 
     @property
+    def settings(self) -> str:
+        if self._settings is None:
+            self._settings = cache_settings(self.base_path)
+        return self._settings
+
+    @property
     def path(self) -> Path:
         name = hashlib.blake2b(self.settings.encode("utf-8"), digest_size=8).hexdigest()
         return self.folder / f"markdown-{name}.bin"
@@ -125,8 +131,11 @@ class ConvertedCache:
     @classmethod
     def load(cls, site_root: Path, base_path: str) -> ConvertedCache:
         """The site's cache for these settings; empty when missing, unreadable, corrupt or another version's."""
-        cache = cls(site_root / CACHE_DIR, cache_settings(base_path), {}, base_path)
-        cache._stored = cache._read()
+        cache = cls(site_root / CACHE_DIR, None, {}, base_path)
+        # No cache file at all (a first build, or after --no-cache's cleanup): nothing to read, and the
+        # settings, which import Python-Markdown and Pygments for their versions, wait until the save.
+        if any(cache.folder.glob("markdown-*.bin")):
+            cache._stored = cache._read()
         return cache
 
     def _read(self) -> dict[bytes, Any]:
