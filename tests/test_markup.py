@@ -143,3 +143,17 @@ def test_a_cached_document_is_not_offered(tmp_path: Path) -> None:
         converter.submit((post,))
         assert list(converter.results()) == ["a.md"]
     assert (cache.hits, cache.misses) == (1, 0)  # looked up once, when offered; never converted
+
+
+def test_a_failure_on_the_fast_road_falls_back_to_python_markdown(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An unexpected error from pyromark is not the author's problem: the document takes the other road."""
+    from careerblog import fastmark
+
+    body = "# Title\n\nSome *text* and `code`.\n"
+    expected = MarkdownRenderer("/", fast=False).convert(body, "posts/a/")
+
+    def broken(self: object, text: str, page_url: str | None) -> object:
+        raise ValueError("an event of a shape never seen")
+
+    monkeypatch.setattr(fastmark.FastRenderer, "render", broken)
+    assert MarkdownRenderer("/").convert(body, "posts/a/") == expected

@@ -235,6 +235,8 @@ class MarkdownRenderer:
             html, headings, found = self._fast.render(text, page_url)
         except fastmark.Unsupported:
             return None
+        except Exception:  # any other surprise from pyromark or its events: Python-Markdown renders it the same
+            return None
         self._links.found = found
         return html, fastmark.toc_html(headings) if len(headings) >= 2 else "", len(headings)
 
