@@ -196,3 +196,20 @@ def test_offered_items_alone_are_enough() -> None:
         assert team.offer(21)
         team.submit([])
         assert team.collect() == [42]
+
+
+def test_closing_while_the_items_are_still_being_sent_neither_hangs_nor_leaves_a_worker() -> None:
+    """A build that fails right after handing out its documents (a bad profile, say) stops at once."""
+    parent = os.getpid()
+
+    def setup() -> Callable[[str], int]:
+        if os.getpid() != parent:
+            time.sleep(60)  # still importing: it reads nothing yet, and the items fill its pipe
+        return len
+
+    before = _children()
+    started = time.monotonic()
+    with Team(2, setup) as team:
+        team.submit(["x" * 100_000] * 200)  # 20 MB: the sending thread blocks on the full pipe
+    assert time.monotonic() - started < 30  # it did not wait for the worker to finish importing
+    assert _children() == before

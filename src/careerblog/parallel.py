@@ -163,16 +163,18 @@ class Team(Generic[T, R]):
 
     def close(self) -> None:
         """Stop any worker still running and leave no zombies; safe to call more than once."""
-        for worker in self._workers:
-            worker.kill()
-        self._workers = []
+        workers, self._workers = self._workers, []
+        for worker in workers:
+            worker.kill()  # from now on a write to its inbox fails at once, so the sender cannot hang
+        if self._sender is not None:
+            self._sender.join()
+            self._sender = None
+        for worker in workers:
+            worker.close_inbox()  # only now: the sender may have been writing to it
         for fd in (self._claims_read, self._claims_write):
             if fd >= 0:
                 os.close(fd)
         self._claims_read, self._claims_write = -1, -1
-        if self._sender is not None:
-            self._sender.join()
-            self._sender = None
 
 
 _MISSING = object()
@@ -264,10 +266,12 @@ class _Worker:
                     return
                 self.received.append(value)
 
-    def kill(self) -> None:
+    def close_inbox(self) -> None:
         if self.inbox >= 0:
             os.close(self.inbox)
             self.inbox = -1
+
+    def kill(self) -> None:
         if self.pid:
             try:
                 os.kill(self.pid, 9)
