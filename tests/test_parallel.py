@@ -213,3 +213,22 @@ def test_closing_while_the_items_are_still_being_sent_neither_hangs_nor_leaves_a
         team.submit(["x" * 100_000] * 200)  # 20 MB: the sending thread blocks on the full pipe
     assert time.monotonic() - started < 30  # it did not wait for the worker to finish importing
     assert _children() == before
+
+
+def test_an_offer_to_a_worker_that_is_gone_is_refused_and_this_process_does_the_work() -> None:
+    parent = os.getpid()
+
+    def setup() -> Callable[[int], int]:
+        if os.getpid() != parent:
+            os._exit(3)  # as if killed while importing
+        return lambda x: x * 10
+
+    with Team(2, setup) as team:
+        (worker,) = team._workers
+        deadline = time.monotonic() + 10
+        while Path(f"/proc/{worker.pid}/stat").read_text(encoding="ascii").split(")")[-1].split()[0] != "Z":
+            assert time.monotonic() < deadline, "the worker did not exit"
+            time.sleep(0.01)
+        assert team.offer(1) is False
+        team.submit([1, 2, 3])
+        assert team.collect() == [10, 20, 30]

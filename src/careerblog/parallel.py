@@ -95,8 +95,8 @@ class Team(Generic[T, R]):
         if self._items is not None:
             return False
         for worker in self._workers:
-            if worker.inbox >= 0 and worker.sent - len(worker.received) < _BACKLOG:
-                worker.post((len(self._offered), item))
+            if worker.inbox >= 0 and worker.sent - len(worker.received) < _BACKLOG \
+                    and worker.post((len(self._offered), item)):
                 self._offered.append(item)
                 return True
         return False
@@ -228,12 +228,13 @@ class _Worker:
             os.close(inbox_read)
         return cls(pid, inbox_write, results_read)
 
-    def post(self, message: tuple[int, Any]) -> None:
-        """One offered item, with its place among the results."""
+    def post(self, message: tuple[int, Any]) -> bool:
+        """One offered item, with its place among the results; False if the worker is gone."""
         if _write_all(self.inbox, pickle.dumps(message, pickle.HIGHEST_PROTOCOL)):
             self.sent += 1
-        else:
-            self.inbox = -1  # the worker died; collect() reports it if it held items
+            return True
+        self.close_inbox()  # the worker died: offered nothing more, and collect() reports it if it held items
+        return False
 
     def post_last(self, rest: _Rest) -> None:
         """The items handed out in runs; then the inbox is closed."""
