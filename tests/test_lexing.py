@@ -118,7 +118,7 @@ class _Awkward(RegexLexer):
 
 
 def test_rules_that_must_stand_alone_keep_their_place() -> None:
-    table = lexing._join_rules(_Awkward()._tokens, _Awkward.flags)  # type: ignore[attr-defined]
+    table = lexing._Table(_Awkward()._tokens, _Awkward.flags)  # type: ignore[attr-defined]
     alone = [segment for segment in table["root"] if type(segment[1]) is not dict]
     sources = [segment[1][0].__self__.pattern for segment in alone]  # type: ignore[index]
     assert r"(['\"])(.*?)\1" in sources and r"(<)?x(?(1)>)" in sources  # they count groups
@@ -138,7 +138,7 @@ def test_the_languages_a_blog_shows_most_are_joined() -> None:
     equality test above and be as slow as Pygments."""
     for name in ("python", "bash", "javascript"):
         kind: Any = type(get_lexer_by_name(name))
-        table = lexing._join_rules(kind._tokens, kind.flags)
+        table = lexing._Table(kind._tokens, kind.flags)
         rules = sum(len(rules) for rules in kind._tokens.values())
         segments = sum(len(table[state]) for state in kind._tokens)  # each state joined as it is looked up
         assert segments * 3 < rules, (name, segments, rules)

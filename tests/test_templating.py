@@ -51,3 +51,13 @@ def test_site_templates_come_before_the_themes(site_dir: Path) -> None:
     env = make_environment(site_dir, CONFIG)
     assert env.get_template("404.html").render() == "mine"
     assert "{% extends" in (env.loader.get_source(env, "post.html")[0])  # type: ignore[union-attr]
+
+
+def test_the_date_filters_work_out_each_value_once_and_keep_their_own_errors(site_dir: Path) -> None:
+    """Dates are cached by value; a value that cannot be cached (a list from front matter) still gets the
+    filter's own error, which the page's message names, not "unhashable type"."""
+    moment = dt.datetime(2024, 3, 5, 12, 0, tzinfo=dt.UTC)
+    twice = "{{ d | date }}|{{ d | date }}|{{ d | isodate }}"
+    assert render(site_dir, twice, d=moment) == "5 March 2024|5 March 2024|2024-03-05T12:00:00Z"
+    with pytest.raises(AttributeError, match="month"):
+        render(site_dir, "{{ d | date }}", d=["2024"])

@@ -42,8 +42,8 @@ def accelerate(lexer: Lexer) -> Lexer:
     rules: dict[str, list[Rule]] = getattr(lexer, "_tokens", None)  # type: ignore[assignment]
     known = _tables.get(id(rules))
     if known is None or known[0] is not rules:
-        table = _join_rules(rules, lexer.flags) if _understood(rules) else None  # type: ignore[attr-defined]
-        known = _tables[id(rules)] = (rules, table)
+        joined = _Table(rules, lexer.flags) if _understood(rules) else None  # type: ignore[attr-defined]
+        known = _tables[id(rules)] = (rules, joined)
     table = known[1]
     if table is None:
         return lexer  # rules of a shape this module does not know (another Pygments): Pygments' own loop
@@ -76,10 +76,6 @@ class _Table(dict[str, tuple[Segment, ...]]):
     def __missing__(self, state: str) -> tuple[Segment, ...]:
         segments = self[state] = _join_state(self.states[state], self.flags)
         return segments
-
-
-def _join_rules(states: dict[str, list[Rule]], flags: int) -> Table:
-    return _Table(states, flags)
 
 
 def _join_state(rules: list[Rule], flags: int) -> tuple[Segment, ...]:

@@ -233,9 +233,7 @@ class MarkdownRenderer:
             return None
         try:
             html, headings, found = self._fast.render(text, page_url)
-        except fastmark.Unsupported:
-            return None
-        except Exception:  # any other surprise from pyromark or its events: Python-Markdown renders it the same
+        except Exception:  # fastmark.Unsupported, or any surprise from pyromark: Python-Markdown renders it the same
             return None
         self._links.found = found
         return html, fastmark.toc_html(headings) if len(headings) >= 2 else "", len(headings)
@@ -308,14 +306,6 @@ def _locate(found: list[tuple[str, str]], body: str) -> tuple[LinkRef, ...]:
 # What besides the body decides a document's HTML; part of every cache key, so a change here drops old entries.
 RENDER_SETTINGS = "fenced_code codehilite(highlight,wrapcode) tables footnotes toc(2-4,#) sane_lists attr_list " \
                   "def_list abbr md_in_html admonition links(v1)"
-
-
-def convert_documents(items: tuple[Post | Page, ...], base_path: str, cache: ConvertedCache | None = None,
-                      jobs: int = 1, renderers: dict[str, MarkdownRenderer] | None = None) -> dict[str, Converted]:
-    """Every post and page body converted, keyed by source path (DocumentConverter, all in one go)."""
-    with DocumentConverter(base_path, jobs, cache, renderers) as converter:
-        converter.submit(items)
-        return converter.results()
 
 
 Job = tuple[str, str]  # a document's body and URL: all that decides its HTML

@@ -6,6 +6,7 @@ import contextlib
 import datetime as dt
 import functools
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -61,9 +62,8 @@ def make_environment(site_root: Path, config: SiteConfig, theme_dir: Path = THEM
     env.filters["url"] = functools.lru_cache(maxsize=65536)(lambda value: urls.link(str(value), base_path))
     env.filters["absolute_url"] = lambda value: urls.absolute(str(value), base_url, base_path)
     # And each post's date is shown on its page, the home, archive and tag pages: formatted once.
-    env.filters["date"] = functools.lru_cache(maxsize=65536)(
-        lambda value, fmt=None: format_date(value, fmt or config.date_format, tz))
-    env.filters["isodate"] = functools.lru_cache(maxsize=65536)(lambda value: (
+    env.filters["date"] = _once_per_value(lambda value, fmt=None: format_date(value, fmt or config.date_format, tz))
+    env.filters["isodate"] = _once_per_value(lambda value: (
         value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z") if isinstance(value, dt.datetime)
         else value.isoformat()
     ))
@@ -72,6 +72,20 @@ def make_environment(site_root: Path, config: SiteConfig, theme_dir: Path = THEM
     env.filters["markdown"] = lambda text: markdown_inline(str(text), base_path)
     env.globals["careerblog_version"] = __version__
     return env
+
+
+def _once_per_value(func: Callable[..., str]) -> Callable[..., str]:
+    """A filter that works out each value once; a value that cannot be a key (a template passing a list)
+    goes straight to `func`, so its error is the filter's own, not "unhashable type"."""
+    remembered = functools.lru_cache(maxsize=65536)(func)
+
+    def apply(*args: Any, **kwargs: Any) -> str:
+        try:
+            return remembered(*args, **kwargs)
+        except TypeError:
+            return func(*args, **kwargs)
+
+    return apply
 
 
 def compile_templates(env: jinja2.Environment) -> None:
