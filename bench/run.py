@@ -4,27 +4,29 @@
     python bench/run.py [--sizes 100,1000,5000] [--runs 3] [--edits 7] [--no-peers] [--results bench/RESULTS.md]
                         [--sites-dir bench/sites]
 
-For each size N, bench/gen_site.py writes the same N posts as a careerblog, a Hugo and a Pelican site
-under bench/sites/ (git-ignored; --sites-dir puts them elsewhere, such as a RAM disk). Each run builds every tool once, the order rotating run by run:
-careerblog cold (no cache, empty output) and warm (right after, nothing changed), Hugo and Pelican
-cold. The demo site (this repository's content/) is built cold too. A one-post edit is timed through
-careerblog.incremental.IncrementalBuilder, the rebuild `serve` uses, from the start of the rebuild to
-the changed files written. Every cold build writes into a new, empty folder, and the outputs are deleted
-only when the whole run is over: on a file system that makes new files slow for minutes after many
-were deleted (ext4 without a journal, as on this machine), a cold build right after deleting the last
-output would be timed mostly on that, whichever tool it is (--clean-before-each does it that way, to
-see it). Each build runs as a child process: wall time around it, CPU time
-(user + system, and system alone) from os.wait4 (the child and the workers it reaped). After the
-timed runs, one more run of each tool samples /proc every few milliseconds for the peak memory summed
-over the child's whole process tree, both as RSS (shared pages counted once per process, the
-strictest reading) and as PSS (shared pages split between the processes that share them); the
-sampler would slow the tools that use both cores if it ran while they were timed. The table shows
-medians of the timed runs and the memory of the sampled one.
+For each size N, bench/gen_site.py writes the same N posts as a careerblog, a Hugo and a Pelican site under
+bench/sites/ (git-ignored; --sites-dir puts them elsewhere, such as a RAM disk). Each run builds every tool
+once, the order rotating run by run: careerblog cold (no cache, empty output) and warm (right after, nothing
+changed), Hugo and Pelican cold. The demo site (this repository's content/) is built cold too. A one-post edit
+is timed through careerblog.incremental.IncrementalBuilder, the rebuild `serve` uses, from the start of the
+rebuild to the changed files written. Every cold build writes into a new, empty folder, and the outputs are
+deleted only when the whole run is over: on a file system that makes new files slow for minutes after many
+were deleted (ext4 without a journal, as on this machine), a cold build right after deleting the last output
+would be timed mostly on that, whichever tool it is (--clean-before-each does it that way, to see it).
+careerblog's modules are compiled to bytecode first, as pip does when it installs a package (the editable
+install leaves it to the first run, which PYTHONDONTWRITEBYTECODE forbids). Each build runs as a child
+process: wall time around it, CPU time (user + system, and system alone) from os.wait4 (the child and the
+workers it reaped). After the timed runs, one more run of each tool samples /proc every few milliseconds for
+the peak memory summed over the child's whole process tree, both as RSS (shared pages counted once per
+process, the strictest reading) and as PSS (shared pages split between the processes that share them); the
+sampler would slow the tools that use both cores if it ran while they were timed. The table shows medians of
+the timed runs and the memory of the sampled one.
 """
 
 from __future__ import annotations
 
 import argparse
+import compileall
 import datetime as dt
 import json
 import os
@@ -323,8 +325,13 @@ def main(argv: list[str] | None = None) -> int:
         edit_driver(Path(args.edit_driver[0]), Path(args.edit_driver[1]), int(args.edit_driver[2]))
         return 0
 
+    import careerblog
     from careerblog import __version__
 
+    # pip compiles an installed package's modules to bytecode; the editable install `make` does leaves that
+    # to the first run, which PYTHONDONTWRITEBYTECODE (set on some machines) forbids. Without this, every
+    # timed build would compile careerblog's own modules from source again.
+    compileall.compile_dir(Path(careerblog.__file__).parent, quiet=1)
     sizes = [int(s) for s in args.sizes.split(",") if s]
     peers = {} if args.no_peers else peer_commands()
     load_before = os.getloadavg()
@@ -394,8 +401,8 @@ def render_report(sizes: list[int], peers: dict[str, tuple[list[str], str]], res
         f"- date: {dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}",
         f"- machine: {machine()}; load average before/after: {load_before[0]:.1f} / {load_after[0]:.1f}",
         f"- sites built on: {disk}",
-        f"- careerblog {version} on Python {platform.python_version()}"
-        + "".join(f"; {name} {v}" for name, (_, v) in peers.items()),
+        f"- careerblog {version} (modules compiled to bytecode, as pip installs them) on Python "
+        f"{platform.python_version()}" + "".join(f"; {name} {v}" for name, (_, v) in peers.items()),
         f"- workload: bench/gen_site.py, sizes {', '.join(map(str, sizes))}; {args.runs} runs per tool and size, "
         "tools alternated run by run; medians (memory: from one more run with the sampler on)",
         "",
