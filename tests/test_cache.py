@@ -181,3 +181,36 @@ def test_a_first_build_works_out_the_settings_only_to_save(tmp_path: Path, monke
     fresh.put("Text.\n", "posts/a/", doc)
     assert fresh.save() and worked_out == ["/blog/"]
     assert ConvertedCache.load(tmp_path, "/blog/").get("Text.\n", "posts/a/") == doc
+
+
+def test_library_versions_are_read_from_pips_records_without_importing_the_library() -> None:
+    import subprocess
+    import sys
+
+    import markdown
+    import pygments
+
+    script = ("import sys\nfrom careerblog.cache import _library_version\n"
+              "print(_library_version('markdown'), _library_version('pygments'), 'markdown' in sys.modules)")
+    shown = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    assert shown.split() == [markdown.__version__, pygments.__version__, "False"]
+    assert cache_module._library_version("no_such_library_here") == "missing"
+
+
+@pytest.mark.parametrize("records", [(), ("fakelib-1.0.dist-info", "fakelib-2.0.dist-info")])
+def test_a_library_without_one_pip_record_is_asked_its_version(records: tuple[str, ...], tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """No record (installed some other way), or two (a stale one left beside the new): the library's own word."""
+    import sys
+
+    (tmp_path / "fakelib").mkdir()
+    (tmp_path / "fakelib" / "__init__.py").write_text("__version__ = '3.1'\n")
+    for name in records:
+        (tmp_path / name).mkdir()
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "fakelib", raising=False)
+    assert cache_module._library_version("fakelib") == "3.1"
+    (tmp_path / "fakelib-1.0.dist-info").mkdir(exist_ok=True)
+    for name in records[1:]:
+        (tmp_path / name).rmdir()
+    assert cache_module._library_version("fakelib") == "1.0"

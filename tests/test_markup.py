@@ -157,3 +157,36 @@ def test_a_failure_on_the_fast_road_falls_back_to_python_markdown(monkeypatch: p
 
     monkeypatch.setattr(fastmark.FastRenderer, "render", broken)
     assert MarkdownRenderer("/").convert(body, "posts/a/") == expected
+
+
+def test_the_fast_road_highlights_with_the_options_codehilite_makes_of_its_settings() -> None:
+    """The fast road does not load Python-Markdown, so it names Pygments' options itself: they must be the ones
+    codehilite derives from careerblog's settings, or the two roads would highlight differently."""
+    from markdown.extensions.codehilite import CodeHilite, CodeHiliteExtension
+
+    from careerblog import markup
+
+    renderer = MarkdownRenderer("/")
+    (extension,) = (e for e in renderer._md.registeredExtensions if isinstance(e, CodeHiliteExtension))
+    settings = extension.getConfigs()
+    reading = CodeHilite("", style=settings.pop("pygments_style"), **settings)
+    assert reading.options == markup._PYGMENTS_OPTIONS
+    assert reading.lang_prefix == markup._LANG_PREFIX
+    assert (reading.guess_lang, reading.use_pygments) == (False, True)
+
+
+def test_python_markdown_is_loaded_only_for_a_document_the_fast_road_does_not_take() -> None:
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from careerblog.markup import MarkdownRenderer\n"
+        "renderer = MarkdownRenderer('/')\n"
+        "renderer.convert('# Title\\n\\n```python\\nx = 1\\n```\\n')\n"
+        "print('markdown' in sys.modules)\n"
+        "print('fnref' in renderer.convert('Text.[^1]\\n\\n[^1]: A footnote.\\n').html)\n"
+        "print('markdown' in sys.modules)\n"
+    )
+    shown = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    assert shown.split() == ["False", "True", "True"]

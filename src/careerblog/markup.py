@@ -150,11 +150,40 @@ def _heading_slug(value: str, separator: str) -> str:
     return slugify(value)
 
 
+# How code blocks are highlighted, on both roads: Python-Markdown's codehilite is configured with these, and the
+# fast road passes Pygments the options CodeHilite makes of them (tests/test_markup.py holds the two equal).
+_CODEHILITE = {"css_class": "highlight", "guess_lang": False, "use_pygments": True, "wrapcode": True}
+_PYGMENTS_OPTIONS = {"style": "default", "noclasses": False, "wrapcode": True, "linenos": None, "cssclass": "highlight",
+                     "full": False}
+_LANG_PREFIX = "language-"
+
+
 class MarkdownRenderer:
     """One configured Python-Markdown instance, reused document after document (reset between), and the
-    fast path (fastmark.py) for documents that both render alike; `fast=False` turns that off."""
+    fast path (fastmark.py) for documents that both render alike; `fast=False` turns that off.
+
+    Python-Markdown and its extensions (15 ms to import) are loaded for the first document the fast path
+    does not take, so a process whose documents all take it never loads them."""
 
     def __init__(self, base_path: str, fast: bool = True) -> None:
+        self.base_path = base_path
+        self._links = _LinkState()
+        self._formatter = _formatter_factory()
+        self._markdown: markdown.Markdown | None = None
+        self._fast: fastmark.FastRenderer | None = None
+        if fast:
+            try:
+                self._fast = fastmark.FastRenderer(base_path, self._highlighter())
+            except ImportError:  # pyromark missing on this platform: Python-Markdown converts everything
+                self._fast = None
+
+    @property
+    def _md(self) -> markdown.Markdown:
+        if self._markdown is None:
+            self._markdown = self._python_markdown()
+        return self._markdown
+
+    def _python_markdown(self) -> markdown.Markdown:
         import markdown
         from markdown.extensions.abbr import AbbrExtension
         from markdown.extensions.admonition import AdmonitionExtension
@@ -168,62 +197,45 @@ class MarkdownRenderer:
         from markdown.extensions.tables import TableExtension
         from markdown.extensions.toc import TocExtension
 
-        self.base_path = base_path
-        self._links = _LinkState()
-        extension = _link_extension(base_path, self._links)
         # Instances, not names: Python-Markdown looks every name up among all installed packages' entry
         # points first (importlib.metadata), which cost each process 20 ms before converting anything.
-        self._md = markdown.Markdown(
+        return markdown.Markdown(
             extensions=[
                 FencedCodeExtension(),
-                CodeHiliteExtension(css_class="highlight", guess_lang=False, use_pygments=True, wrapcode=True,
-                                    pygments_formatter=_formatter_factory()),
+                CodeHiliteExtension(**_CODEHILITE, pygments_formatter=self._formatter),
                 TableExtension(),
                 FootnoteExtension(BACKLINK_TITLE="Back to reference %d"),
                 TocExtension(permalink="#", permalink_class="anchor", permalink_title="Link to this section",
                              slugify=_heading_slug, toc_depth="2-4"),
                 SaneListExtension(), AttrListExtension(), DefListExtension(), AbbrExtension(),
-                MarkdownInHtmlExtension(), AdmonitionExtension(), extension,
+                MarkdownInHtmlExtension(), AdmonitionExtension(), _link_extension(self.base_path, self._links),
             ],
             output_format="html",
         )
-        self._fast: fastmark.FastRenderer | None = None
-        if fast:
-            try:
-                self._fast = fastmark.FastRenderer(base_path, self._highlighter())
-            except ImportError:  # pyromark missing on this platform: Python-Markdown converts everything
-                self._fast = None
 
     def _highlighter(self) -> Callable[[str, str], str]:
-        """Code highlighted exactly as this instance's fenced_code and codehilite do it: CodeHilite.hilite
-        with guess_lang off, each language's lexer class looked up once and its rules joined
-        (lexing.accelerate)."""
-        from markdown.extensions.codehilite import CodeHilite, CodeHiliteExtension
+        """Code highlighted exactly as codehilite does it with `_CODEHILITE` (CodeHilite.hilite with
+        guess_lang off), each language's lexer class looked up once and its rules joined (lexing.accelerate)."""
         from pygments import highlight as pygments_highlight
         from pygments.lexers import get_lexer_by_name
 
         from careerblog.lexing import accelerate
 
-        (extension,) = (e for e in self._md.registeredExtensions if isinstance(e, CodeHiliteExtension))
-        settings = extension.getConfigs()
-        style = settings.pop("pygments_style", "default")
-        reading = CodeHilite("", style=style, **settings)  # the options exactly as CodeHilite reads them
-        options, formatter, prefix = reading.options, reading.pygments_formatter, reading.lang_prefix
-        if reading.guess_lang or not reading.use_pygments or not callable(formatter):
-            raise ValueError("careerblog's fast road highlights with Pygments, languages named, its own formatter")
+        formatter = self._formatter
         lexers: dict[str, type[Lexer]] = {}
 
         def highlight(code: str, language: str) -> str:
             kind = lexers.get(language)
             if kind is None:
                 try:
-                    kind = type(get_lexer_by_name(language, **options))
+                    kind = type(get_lexer_by_name(language, **_PYGMENTS_OPTIONS))
                 except ValueError:  # no such language: plain text, as codehilite does without guessing
-                    kind = type(get_lexer_by_name("text", **options))
+                    kind = type(get_lexer_by_name("text", **_PYGMENTS_OPTIONS))
                 lexers[language] = kind
-            lexer = accelerate(kind(**options))
+            lexer = accelerate(kind(**_PYGMENTS_OPTIONS))
             name = language or lexer.aliases[0]
-            return str(pygments_highlight(code.strip("\n"), lexer, formatter(lang_str=f"{prefix}{name}", **options)))
+            return str(pygments_highlight(code.strip("\n"), lexer,
+                                          formatter(lang_str=f"{_LANG_PREFIX}{name}", **_PYGMENTS_OPTIONS)))
 
         return highlight
 
