@@ -104,6 +104,32 @@ def test_a_build_with_nothing_changed_is_skipped_and_repeats_its_report(site: Pa
     assert again.report.skipped_drafts == ("content/posts/2024-01-03-draft.md",)
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_the_record_holds_the_output_as_its_files_were_written_without_walking_it(
+        jobs: int, site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The readings of the output come from the writes, in whichever process wrote each file (jobs=2: a
+    worker forked to render), and are exactly what walking the output reads."""
+    from careerblog import parallel
+
+    monkeypatch.setattr(parallel, "MIN_ITEMS_PER_WORKER", 1)
+    walked: list[Path] = []
+    walk = stamp._walk
+
+    def walking(folder: Path, prefix: str, into: stamp.Readings) -> None:
+        walked.append(Path(folder))
+        walk(folder, prefix, into)
+
+    monkeypatch.setattr(stamp, "_walk", walking)
+    options = options_for(site, jobs=jobs)
+    build(options)
+    assert options.output.resolve() not in walked
+    record = json.loads((site / CACHE_DIR / stamp.RECORD).read_bytes())
+    found: stamp.Readings = {}
+    walk(options.output.resolve(), "", found)
+    assert record["outputs"] == found
+    assert {"index.html", "notes.txt", ".careerblog-manifest.json", "feed.xml"} <= set(found)
+
+
 def _edit_same_size(root: Path) -> None:
     path = root / "content/posts/2024-01-02-two.md"
     path.write_text(path.read_text(encoding="utf-8").replace("Text two.", "Text 2!!."), encoding="utf-8")

@@ -218,12 +218,13 @@ def build(options: BuildOptions) -> BuildResult:
         rendered = render_site(options, staging=staging)
         after = _Stopwatch()
         files = staging.commit(rendered.outputs, rendered.site.static_files)
+        written = staging.readings
     after.lap("swap in the new output", _count(files, "file"))
     site = rendered.site
     report = Report(rendered.warnings, rendered.notes, tuple(item.source for item in site.skipped_drafts), files)
     if last is not None:
         last.save(report, Window.of(site.posts[0].date if site.posts and not options.future else None,
-                                    min((p.date for p in site.skipped_future), default=None)))
+                                    min((p.date for p in site.skipped_future), default=None)), written)
         after.lap("record the build")
     laps = (*clock.laps, *rendered.laps, *after.laps)
     return BuildResult(report, time.perf_counter() - started, rendered, laps)

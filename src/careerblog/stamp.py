@@ -185,13 +185,17 @@ class LastBuild:
         except (OSError, ValueError, TypeError, KeyError, IndexError, Unsupported):
             return None
 
-    def save(self, report: Report, window: Window) -> None:
-        """Record a successful build; a cache folder that cannot be written only costs the next build time."""
-        written: Readings = {}
-        try:
-            _walk(self.options.output.resolve(), "", written)
-        except (Unsupported, OSError):  # the build succeeded; only the next one loses the shortcut
-            return
+    def save(self, report: Report, window: Window, written: Readings | None = None) -> None:
+        """Record a successful build; a cache folder that cannot be written only costs the next build time.
+
+        `written` holds the readings of the output's files taken as they were written; without them, the
+        output is walked."""
+        if written is None:
+            written = {}
+            try:
+                _walk(self.options.output.resolve(), "", written)
+            except (Unsupported, OSError):  # the build succeeded; only the next one loses the shortcut
+                return
         record = {
             "key": self.key, "started_ns": self.started_ns, "inputs": self.inputs, "outputs": written,
             "window": [window.newest_shown, window.oldest_held],
@@ -205,7 +209,7 @@ class LastBuild:
             return
         try:
             with os.fdopen(handle, "w", encoding="utf-8") as file:
-                json.dump(record, file, separators=(",", ":"))
+                file.write(json.dumps(record, separators=(",", ":")))  # json.dump: Python's slower encoder
             os.replace(temporary, self.path)
         except OSError:
             Path(temporary).unlink(missing_ok=True)

@@ -36,6 +36,7 @@ class Output:
     path: str  # relative to the output folder, forward slashes
     content: bytes
     source: str = ""  # the source file it came from, for messages and link checking
+    reading: tuple[int, int, int] | None = None  # once written to staging: size, modification time (ns), inode
 
 
 def make_cache_folder(root: Path) -> Path:
@@ -244,12 +245,18 @@ def sync_site(outputs: Iterable[Output], static_files: Iterable[StaticFile], fol
     return Synced(tuple(written), tuple(removed))
 
 
-def write_file(folder: Path, relative: str, content: bytes) -> None:
+def write_file(folder: Path, relative: str, content: bytes) -> os.stat_result:
+    """Write one file of the site; returns its status as written."""
     if not urls.is_within(relative):
         raise BuildError.single(relative, None, "refusing to write outside the output folder")
     target = folder / relative
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(content)
+    return os.stat(target)
+
+
+def _reading(status: os.stat_result) -> tuple[int, int, int]:
+    return status.st_size, status.st_mtime_ns, status.st_ino
 
 
 def _manifest(files: Iterable[str]) -> bytes:
@@ -306,6 +313,9 @@ class Staging:
         self.folder = staging_dir(output)
         self._present: set[str] = set()
         self._made = False  # whether this build made the staging folder (only then may it remove it)
+        # After a commit that swapped the staging folder in: every file of the output by path, as the record of
+        # the build reads them (stamp.py), taken as they were written instead of by walking the output again.
+        self.readings: dict[str, list[int]] | None = None
         self._lock = ExitStack()
 
     def __enter__(self) -> Staging:
@@ -340,9 +350,9 @@ class Staging:
             raise _write_error(exc, self.folder) from None
 
     def put(self, item: Output) -> Output:
-        """Write one file into the staging folder; returns it without its bytes, which are on disk now."""
-        write_file(self.folder, item.path, item.content)
-        return Output(item.path, b"", item.source)
+        """Write one file into the staging folder; returns it without its bytes, which are on disk now, and
+        with its reading, which the record of the build (stamp.py) keeps."""
+        return Output(item.path, b"", item.source, _reading(write_file(self.folder, item.path, item.content)))
 
     def _listing(self, outputs: Iterable[Output], static_files: Iterable[StaticFile]) -> dict[str, str | Path]:
         """Every file of the site: its source for messages (pages) or the file to copy (static files)."""
@@ -384,18 +394,23 @@ class Staging:
         When the output already held exactly the same files, it is left untouched (its files keep their
         times), and the staging folder is dropped. Returns the number of files in the site.
         """
-        static_files = list(static_files)
+        outputs, static_files = list(outputs), list(static_files)
         files = self._listing(outputs, static_files)
         if self._unchanged_listing(files) and all(_same(self.output / p, c if isinstance(c, Path) else self.folder / p)
                                                   for p, c in files.items()):
             return self.discard(len(files))
+        readings = {item.path: list(item.reading) for item in outputs if item.reading is not None}
         for static in static_files:
             target = self.folder / static.path
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(static.source, target)
-        (self.folder / MANIFEST).write_text(_manifest(files).decode("utf-8"), encoding="utf-8")
+            readings[static.path] = list(_reading(os.stat(target)))
+        manifest = self.folder / MANIFEST
+        manifest.write_text(_manifest(files).decode("utf-8"), encoding="utf-8")
+        readings[MANIFEST] = list(_reading(os.stat(manifest)))
         (self.folder / STAGING_MARKER).unlink()
         _swap(self.folder, self.output)
+        self.readings = readings if len(readings) == len(files) + 1 else None  # else one was not `put`
         return len(files)
 
 
