@@ -14,6 +14,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	$(BIN)/python -m compileall -q src/careerblog
+	$(BIN)/python -c 'from careerblog.templating import precompile_theme; precompile_theme()'
 	touch $(STAMP)
 
 build: $(STAMP)

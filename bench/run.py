@@ -14,7 +14,8 @@ deleted only when the whole run is over: on a file system that makes new files s
 were deleted (ext4 without a journal, as on this machine), a cold build right after deleting the last output
 would be timed mostly on that, whichever tool it is (--clean-before-each does it that way, to see it).
 careerblog's modules are compiled to bytecode first, as pip does when it installs a package (the editable
-install leaves it to the first run, which PYTHONDONTWRITEBYTECODE forbids). Each build runs as a child
+install leaves it to the first run, which PYTHONDONTWRITEBYTECODE forbids), and its theme's templates, as
+`make` does. Each build runs as a child
 process: wall time around it, CPU time (user + system, and system alone) from os.wait4 (the child and the
 workers it reaped). After the timed runs, one more run of each tool samples /proc every few milliseconds for
 the peak memory summed over the child's whole process tree, both as RSS (shared pages counted once per
@@ -327,11 +328,13 @@ def main(argv: list[str] | None = None) -> int:
 
     import careerblog
     from careerblog import __version__
+    from careerblog.templating import precompile_theme
 
     # pip compiles an installed package's modules to bytecode; the editable install `make` does leaves that
     # to the first run, which PYTHONDONTWRITEBYTECODE (set on some machines) forbids. Without this, every
     # timed build would compile careerblog's own modules from source again.
     compileall.compile_dir(Path(careerblog.__file__).parent, quiet=1)
+    precompile_theme()  # and the theme's templates, as `make` does
     sizes = [int(s) for s in args.sizes.split(",") if s]
     peers = {} if args.no_peers else peer_commands()
     load_before = os.getloadavg()
@@ -401,7 +404,7 @@ def render_report(sizes: list[int], peers: dict[str, tuple[list[str], str]], res
         f"- date: {dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}",
         f"- machine: {machine()}; load average before/after: {load_before[0]:.1f} / {load_after[0]:.1f}",
         f"- sites built on: {disk}",
-        f"- careerblog {version} (modules compiled to bytecode, as pip installs them) on Python "
+        f"- careerblog {version} (modules and theme templates compiled ahead, as `make` installs it) on Python "
         f"{platform.python_version()}" + "".join(f"; {name} {v}" for name, (_, v) in peers.items()),
         f"- workload: bench/gen_site.py, sizes {', '.join(map(str, sizes))}; {args.runs} runs per tool and size, "
         "tools alternated run by run; medians (memory: from one more run with the sampler on)",

@@ -61,3 +61,87 @@ def test_the_date_filters_work_out_each_value_once_and_keep_their_own_errors(sit
     assert render(site_dir, twice, d=moment) == "5 March 2024|5 March 2024|2024-03-05T12:00:00Z"
     with pytest.raises(AttributeError, match="month"):
         render(site_dir, "{{ d | date }}", d=["2024"])
+
+
+PRECOMPILE_SITE = {  # under a sub-path and with a date format of its own, unlike precompile_theme's settings
+    "content/site.yml": 'title: Sub\nbase_url: "https://user.github.io/repo/"\nauthor: A\ndate_format: "%Y/%m/%d"\n',
+    "content/posts/2024-01-01-one.md": "---\ntitle: One\ntags: [a]\n---\nText with `code`.\n\n```python\nx = 1\n```\n",
+    "content/pages/about.md": "---\ntitle: About\n---\nAbout.\n",
+    "content/data/career.yml": "- position: Engineer\n  organization: Example\n  start_date: 2020-01\n",
+}
+
+
+@pytest.fixture
+def theme(tmp_path: Path) -> Path:
+    """A copy of the built-in theme, without whatever `make` precompiled into the package."""
+    import shutil
+
+    from careerblog.templating import THEME_DIR
+
+    return Path(shutil.copytree(THEME_DIR, tmp_path / "theme", ignore=shutil.ignore_patterns("__pycache__")))
+
+
+def _build_compiling(site: Path, theme: Path, out: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[dict[str, bytes],
+                                                                                                  list[str]]:
+    """Build cold with `theme`; returns the output's files and the templates Jinja had to compile."""
+    from careerblog.build import build
+    from careerblog.config import BuildOptions
+
+    compiled: list[str] = []
+    compile_source = jinja2.Environment.compile
+
+    def counting(self: jinja2.Environment, source: str, name: str | None = None, filename: str | None = None,
+                 *args: object, **kwargs: object) -> object:
+        compiled.append(name or "")
+        return compile_source(self, source, name, filename, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counting)
+    build(BuildOptions(root=site, output=out, theme_dir=theme, cache=False, jobs=1,
+                       now=dt.datetime(2026, 1, 1, tzinfo=dt.UTC)))
+    monkeypatch.undo()
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}, compiled
+
+
+def test_a_precompiled_theme_is_loaded_instead_of_compiled_and_renders_the_same_bytes(
+        tmp_path: Path, theme: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from careerblog.templating import precompile_theme
+
+    site = write_site(tmp_path / "site", PRECOMPILE_SITE)
+    plain, compiled = _build_compiling(site, theme, tmp_path / "plain", monkeypatch)
+    assert {"base.html", "post.html", "_macros.html", "career.html"} <= set(compiled)
+
+    assert precompile_theme(theme).is_file()
+    loaded, compiled = _build_compiling(site, theme, tmp_path / "loaded", monkeypatch)
+    assert compiled == []
+    assert loaded == plain and len(plain) > 10
+
+
+def test_a_theme_template_changed_since_it_was_precompiled_is_compiled_afresh(
+        tmp_path: Path, theme: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from careerblog.templating import precompile_theme
+
+    site = write_site(tmp_path / "site", PRECOMPILE_SITE)
+    precompile_theme(theme)
+    footer = theme / "templates" / "partials" / "footer.html"
+    footer.write_text(footer.read_text(encoding="utf-8") + "<!-- changed since -->\n", encoding="utf-8")
+    files, compiled = _build_compiling(site, theme, tmp_path / "out", monkeypatch)
+    assert compiled == ["partials/footer.html"]
+    assert b"<!-- changed since -->" in files["index.html"]
+
+
+@pytest.mark.parametrize("damage", ["other settings", "garbage", "empty"])
+def test_a_precompiled_theme_of_other_settings_or_damaged_is_ignored(
+        damage: str, tmp_path: Path, theme: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from careerblog import templating
+
+    site = write_site(tmp_path / "site", PRECOMPILE_SITE)
+    plain, _ = _build_compiling(site, theme, tmp_path / "plain", monkeypatch)
+    made = templating.precompile_theme(theme)
+    if damage == "other settings":  # as after an upgrade of Jinja, or a filter now given the context
+        monkeypatch.setattr(templating.jinja2, "__version__", "0.0-other")
+    else:
+        made.write_bytes(b"\x00not marshal" if damage == "garbage" else b"")
+    with monkeypatch.context() as patched:
+        files, compiled = _build_compiling(site, theme, tmp_path / "out", patched)
+    assert "base.html" in compiled
+    assert files == plain
