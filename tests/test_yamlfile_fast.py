@@ -1,7 +1,7 @@
 """yamlfile's fast road: simple front matter is read without PyYAML, into exactly what PyYAML's path makes of it.
 
 `_read_simple` returns None for any text outside its subset; load_yaml then reads it with PyYAML as before.
-The differential test draws texts from the subset and from just outside it, and compares the two roads value by
+The differential tests draw texts from the subset and from just outside it, and compare the two roads value by
 value, type by type, key order and every position.
 """
 
