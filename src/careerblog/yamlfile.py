@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import datetime as dt
 import re
 from typing import Any
 
@@ -161,6 +162,159 @@ _LocatingLoader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
 _LocatingLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
 
+# ---------------------------------------------------------------- the fast road for simple front matter
+
+# Most front matter is a handful of `key: value` lines; PyYAML's constructors cost more than reading them.
+# `_read_simple` reads only a subset whose meaning is plain, and returns exactly what the full path would
+# (tests/test_yamlfile_fast.py checks the two against each other). It declines anything else, and anything
+# that could be an error, so every problem is still found and worded by PyYAML above.
+
+
+class _NotSimple(Exception):
+    """The text leaves the subset `_read_simple` reads: the full path must read it."""
+
+
+# Newlines and printable characters only: no tab, CR, BOM, U+2028/U+2029 break, nor any character the
+# reader or _FORBIDDEN would refuse.
+_UNUSUAL = re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+# Values are taken to the end of the line and stripped after: a lazy match before " *" is quadratic in spaces.
+_KEY_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?: +(.*))?")
+_ITEM_LINE = re.compile(r"( *)- +(.*)")
+_DOUBLE_QUOTED = re.compile(r'"([^"\\]*)"')  # no escapes
+_SINGLE_QUOTED = re.compile(r"'((?:[^']|'')*)'")
+# A plain scalar may not start with an indicator; "-" only before what cannot make it a list entry.
+_PLAIN_START = re.compile(r"[^-?:,\[\]{}#&*!|>'\"%@` ]|-[0-9A-Za-z.]")
+# One item of a one-line flow list and the "," or "]" after it: a quoted scalar, or plain text up to them.
+_FLOW_ITEM = re.compile(r""" *("[^"\\]*" *|'(?:[^']|'')*' *|[^,\[\]{} "'][^,\[\]{}]*)([,\]])""")
+_FLOW_EMPTY = re.compile(r"\[ *\]")
+_DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]{0,40})")  # long numbers go to the full path and its message
+_POINT_FLOAT = re.compile(r"[-+]?[0-9]+\.[0-9]*")
+_TIMESTAMP_FORM = re.compile(r"(\d{4})-(\d\d)-(\d\d)(?:T(\d\d):(\d\d):(\d\d)(?:(Z)|([-+])(\d\d):(\d\d))?)?")
+_STR, _NULL, _BOOL, _INT, _FLOAT, _TIMESTAMP = (
+    f"tag:yaml.org,2002:{name}" for name in ("str", "null", "bool", "int", "float", "timestamp"))
+
+
+def _implicit_tag(text: str) -> str:
+    """The tag PyYAML's resolver gives a plain scalar (Resolver.resolve, over the loader's own table)."""
+    table = _LocatingLoader.yaml_implicit_resolvers
+    for tag, pattern in table.get(text[0], []) + table.get(None, []):
+        if pattern.match(text):
+            return str(tag)
+    return _STR
+
+
+def _plain(text: str) -> Any:
+    """A one-line plain scalar constructed as the full path does, for the forms read here."""
+    tag = _implicit_tag(text)
+    if tag == _STR:
+        return text
+    if tag == _NULL:
+        return None
+    if tag == _BOOL:
+        return yaml.SafeLoader.bool_values[text.lower()]
+    if tag == _INT and _DECIMAL.fullmatch(text):  # not octal 012, hex, 1_000 nor sexagesimal 1:30
+        return int(text)
+    if tag == _FLOAT and _POINT_FLOAT.fullmatch(text):  # not .inf, 1e3 nor 1_0.5
+        return float(text)
+    if tag == _TIMESTAMP and (match := _TIMESTAMP_FORM.fullmatch(text)):
+        return _timestamp(match)
+    raise _NotSimple
+
+
+def _timestamp(match: re.Match[str]) -> Any:
+    """YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS[Z|+HH:MM] as PyYAML builds it; an impossible one stays text."""
+    year, month, day = int(match[1]), int(match[2]), int(match[3])
+    try:
+        if match[4] is None:
+            return dt.date(year, month, day)
+        zone = None
+        if match[7]:
+            zone = dt.UTC
+        elif match[8]:
+            offset = dt.timedelta(hours=int(match[9]), minutes=int(match[10]))
+            zone = dt.timezone(-offset if match[8] == "-" else offset)
+        return dt.datetime(year, month, day, int(match[4]), int(match[5]), int(match[6]), tzinfo=zone)
+    except ValueError:  # as in _construct_timestamp
+        return match.string
+
+
+def _scalar(token: str, in_flow: bool) -> Any:
+    """One quoted or plain scalar that fills the rest of its line (or its flow item), trailing spaces gone."""
+    if not token:
+        raise _NotSimple
+    if token[0] == '"':
+        if match := _DOUBLE_QUOTED.fullmatch(token):
+            return match[1]
+    elif token[0] == "'":
+        if match := _SINGLE_QUOTED.fullmatch(token):
+            return match[1].replace("''", "'")
+    elif (_PLAIN_START.match(token) and ": " not in token and " #" not in token and not token.endswith(":")
+          and not (in_flow and ":" in token)):  # libyaml refuses [a:?] and [a:[b]]; pure-Python PyYAML does not
+        return _plain(token)
+    raise _NotSimple
+
+
+def _flow_list(token: str, line: int, column: int) -> LocatedList:
+    """A one-line flow list such as `[a, "b c"]` that starts at `column` (1-based) of `line`."""
+    items = LocatedList()
+    items.position = (line, column)
+    if _FLOW_EMPTY.fullmatch(token):
+        return items
+    at = 1
+    while match := _FLOW_ITEM.match(token, at):
+        items.append(_scalar(match[1].rstrip(" "), in_flow=True))
+        items.item_positions.append((line, column + match.start(1)))
+        at = match.end()
+        if match[2] == "]":
+            if at == len(token):
+                return items
+            break
+    raise _NotSimple
+
+
+def _read_simple(text: str, line_offset: int) -> LocatedDict | None:
+    """What load_yaml returns for `text` when it is simple front matter, or None to leave it to PyYAML.
+
+    The subset: `key: value` lines at column 0 with a plain key; a value that is a double-quoted string
+    without escapes, a single-quoted string, a one-line plain scalar, a one-line flow list of those, or
+    nothing, then perhaps a block list (`- item` lines) of those scalars; blank lines anywhere.
+    """
+    if _UNUSUAL.search(text):
+        return None
+    data = LocatedDict()
+    open_key: str | None = None  # the last key, when its line gave no value: a block list may follow
+    items: LocatedList | None = None
+    try:
+        for line, source in enumerate(text.split("\n"), start=line_offset + 1):
+            if match := _KEY_LINE.fullmatch(source):
+                key, token = match[1], (match[2] or "").rstrip(" ")
+                if key in data or _implicit_tag(key) != _STR:  # a duplicate, or a key such as `yes` or `null`
+                    raise _NotSimple
+                if not data:
+                    data.position = (line, 1)
+                data.key_positions[key] = (line, 1)
+                open_key = None
+                if not token:
+                    data[key], open_key, items = None, key, None
+                elif token[0] == "[":
+                    data[key] = _flow_list(token, line, match.start(2) + 1)
+                else:
+                    data[key] = _scalar(token, in_flow=False)
+            elif open_key is not None and (match := _ITEM_LINE.fullmatch(source)):
+                if items is None:
+                    items = data[open_key] = LocatedList()
+                    items.position = (line, len(match[1]) + 1)
+                elif items.position[1] != len(match[1]) + 1:
+                    raise _NotSimple
+                items.append(_scalar(match[2].rstrip(" "), in_flow=False))
+                items.item_positions.append((line, match.start(2) + 1))
+            elif source.strip(" "):
+                raise _NotSimple
+    except _NotSimple:
+        return None
+    return data or None
+
+
 def _hint_for(problem: str, source_line: str = "") -> str:
     leading = source_line[: len(source_line) - len(source_line.lstrip())]
     if "\t" in leading or "'\\t'" in problem:
@@ -195,6 +349,9 @@ def load_yaml(text: str, path: str, line_offset: int = 0) -> Any:
         raise BuildError.single(
             path, 1 + line_offset, f"YAML larger than {MAX_YAML_BYTES} bytes", "split the data into smaller files"
         )
+    simple = _read_simple(text, line_offset)
+    if simple is not None:
+        return simple
     loader = _LocatingLoader(text)
     loader.line_offset = line_offset
     loader.lines = lines = _Lines(text)
