@@ -19,7 +19,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from careerblog import yamlfile
+from careerblog import yamlfile, yamlfull
 from careerblog.diagnostics import BuildError
 from careerblog.yamlfile import LocatedDict, LocatedList, _read_simple, load_yaml
 
@@ -226,7 +226,7 @@ def test_the_benchmark_front_matter_takes_the_fast_road(tmp_path: Path) -> None:
 
 def test_load_yaml_takes_the_fast_road_without_pyyaml() -> None:
     text = 'title: "What dashboard taught me"\ndate: 2012-01-01T08:31:56\ntags: ["data", "devops"]\ndraft: true'
-    with mock.patch.object(yamlfile._LocatingLoader, "get_single_node", side_effect=AssertionError("PyYAML read it")):
+    with mock.patch.object(yamlfull._LocatingLoader, "get_single_node", side_effect=AssertionError("PyYAML read it")):
         data = load_yaml(text, "x.md", line_offset=1)
     assert data == {"title": "What dashboard taught me", "date": dt.datetime(2012, 1, 1, 8, 31, 56),
                     "tags": ["data", "devops"], "draft": True}
@@ -270,3 +270,16 @@ NEAR_MISSES = {
 @pytest.mark.parametrize("text", NEAR_MISSES.values(), ids=NEAR_MISSES.keys())
 def test_near_misses_are_left_to_pyyaml(text: str) -> None:
     assert _read_simple(text, 1) is None
+
+
+def test_pyyaml_is_imported_only_for_yaml_the_fast_road_declines() -> None:
+    script = (
+        "import sys\n"
+        "from careerblog.yamlfile import load_yaml\n"
+        "load_yaml('title: \"A\"\\ndate: 2024-01-02\\ntags: [a, b]\\n', 'a.md', 1)\n"
+        "print('yaml' in sys.modules)\n"
+        "print(load_yaml('title: &a A\\nalias: *a\\n', 'b.md', 1)['alias'])\n"
+        "print('yaml' in sys.modules)\n"
+    )
+    shown = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    assert shown.split() == ["False", "A", "True"]
