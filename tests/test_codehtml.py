@@ -1,22 +1,25 @@
 """codehtml writes highlighted code exactly as Pygments' HtmlFormatter does with careerblog's options: for every
-lexer Pygments ships and for random token streams; any other options, or a Pygments that writes otherwise, keep
-HtmlFormatter."""
+lexer Pygments ships, for random code in the languages a blog shows most and for random token streams; the fast
+road writes with it, and any other options, or a Pygments that writes otherwise, keep HtmlFormatter."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import cache
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pygments import format as pygments_format
+from pygments import highlight as pygments_highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_all_lexers, get_lexer_by_name
 from pygments.token import STANDARD_TYPES, Comment, Keyword, Name, Operator, String, Text, Token, _TokenType
 
 from careerblog import markup
 from careerblog.codehtml import writer_for
+from careerblog.markup import MarkdownRenderer
 
 OPTIONS = markup._PYGMENTS_OPTIONS
 
@@ -117,6 +120,44 @@ def test_random_token_streams_are_written_as_html_formatter_writes_them(tokens: 
     assert _writer()(tokens) == pygments_format(tokens, _pygments())
 
 
+COMMON = ["python", "bash", "yaml", "json", "javascript", "go", "rust", "c", "html", "css", "sql", "text"]
+CODE_ALPHABET = st.sampled_from([*"abcxyzABC_019 \t\n\n\r'\"`\\#/*-+=<>!?(){}[]$@%&|^~:;.,", "\r\n", "é", "日",
+                                 "def ", "class ", "if ", "return ", "fn ", "let ", "SELECT ", "<<EOF\n", "EOF\n",
+                                 '"""', "'''", "//", "/*", "*/", "<!--", "-->", "${", "- ", ": ", "{", "}", "<div>",
+                                 "</div>", "&amp;", "0x1f", "1.5e3", "null", "true"])
+
+
+@cache
+def _highlighter() -> Callable[[str, str], str]:
+    """One fast road highlighter for all the random examples, as a build keeps one per process."""
+    return MarkdownRenderer("/")._highlighter()
+
+
+@settings(max_examples=300, deadline=None)
+@given(name=st.sampled_from(COMMON), text=st.lists(CODE_ALPHABET, max_size=60).map("".join))
+def test_random_code_in_common_languages_highlights_as_pygments_does(name: str, text: str) -> None:
+    """The fast road's highlighter against pygments.highlight with codehilite's formatter, as the Python-Markdown
+    road highlights."""
+    ours = _highlighter()(text, name)
+    formatter = HtmlFormatter(lang_str=f"language-{name}", **OPTIONS)
+    assert ours == pygments_highlight(text.strip("\n"), get_lexer_by_name(name, **OPTIONS), formatter)
+
+
+def test_the_fast_road_writes_code_with_codehtml(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Equal HTML alone would not tell: HtmlFormatter may not write a single block on the fast road."""
+    renderer = MarkdownRenderer("/")
+    renderer.convert("```text\nfirst\n```\n", "posts/x/")  # the first block makes the writer, with HtmlFormatter
+
+    def refuse(*args: object) -> None:
+        raise AssertionError("HtmlFormatter wrote a code block")
+
+    monkeypatch.setattr(HtmlFormatter, "format_unencoded", refuse)
+    html = renderer.convert("Code:\n\n```python\ndef f(a, b):\n    return a < b\n```\n", "posts/x/").html
+    assert renderer._markdown is None, "the document did not take the fast road"
+    assert '<code><span class="k">def</span><span class="w"> </span><span class="nf">f</span>' in html
+    assert '<span class="o">&lt;</span>' in html
+
+
 @pytest.mark.parametrize("change", [{"noclasses": True}, {"linenos": "table"}, {"linenos": "inline"},
                                     {"wrapcode": False}, {"cssclass": "code"}, {"full": True}, {"hl_lines": [1]},
                                     {"style": "monokai"}, {"lineanchors": "line"}, {"nowrap": True}])
@@ -141,3 +182,14 @@ def test_a_pygments_that_escapes_quotes_is_left_to_write_it(monkeypatch: pytest.
 
     monkeypatch.setattr(HtmlFormatter, "_translate_parts", quoting)
     assert writer_for(OPTIONS) is None
+
+
+def test_the_fast_road_highlights_with_html_formatter_when_codehtml_does_not_write(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    options = {**OPTIONS, "linenos": "inline"}
+    monkeypatch.setattr(markup, "_PYGMENTS_OPTIONS", options)
+    code = "def f():\n    return 1\n"
+    expected = pygments_highlight(code, get_lexer_by_name("python", **options),
+                                  HtmlFormatter(lang_str="language-python", **options))
+    assert 'class="linenos"' in expected
+    assert MarkdownRenderer("/")._highlighter()(code, "python") == expected
