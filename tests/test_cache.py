@@ -164,6 +164,21 @@ def test_a_changed_fast_road_never_reads_old_entries(tmp_path: Path, monkeypatch
     assert cache._code_digest() != before
 
 
+@pytest.mark.parametrize("name", ["lexing.py", "codehtml.py"])
+def test_changed_highlighting_never_reads_old_entries(name: str, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fast road's lexing and code HTML shape the HTML too, though the digest reads them without importing."""
+    from careerblog import cache, markup
+
+    package = Path(markup.__file__ or "").parent
+    for module in ("markup.py", "lexing.py", "codehtml.py"):
+        shutil.copy(package / module, tmp_path / module)
+    monkeypatch.setattr(markup, "__file__", str(tmp_path / "markup.py"))
+    before = cache._code_digest()
+    (tmp_path / name).write_bytes((package / name).read_bytes() + b"\n# changed\n")
+    assert cache._code_digest() != before
+
+
 def test_a_first_build_works_out_the_settings_only_to_save(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """With no cache file yet, loading reads nothing and works nothing out (the versions in the settings
     import Python-Markdown and Pygments); saving does, and the next load finds the entries."""

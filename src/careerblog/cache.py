@@ -68,6 +68,8 @@ def _code_digest() -> str:
     digest = hashlib.blake2b(digest_size=8)
     for module in (markup, fastmark, shortcodes, urls, fields):
         digest.update(Path(module.__file__ or "").read_bytes())
+    for name in ("lexing.py", "codehtml.py"):  # the fast road's highlighting, read without importing Pygments
+        digest.update((Path(markup.__file__ or "").parent / name).read_bytes())
     return digest.hexdigest()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import posixpath
@@ -215,13 +216,17 @@ class MarkdownRenderer:
 
     def _highlighter(self) -> Callable[[str, str], str]:
         """Code highlighted exactly as codehilite does it with `_CODEHILITE` (CodeHilite.hilite with
-        guess_lang off), each language's lexer class looked up once and its rules joined (lexing.accelerate)."""
+        guess_lang off), each language's lexer class looked up once and its rules joined (lexing.accelerate),
+        the tokens written by codehtml, or by HtmlFormatter for options codehtml does not write."""
         from pygments import highlight as pygments_highlight
         from pygments.lexers import get_lexer_by_name
 
+        from careerblog.codehtml import writer_for
         from careerblog.lexing import accelerate
 
         formatter = self._formatter
+        # Made for the first code block, not before: it builds an HtmlFormatter to compare with, a millisecond.
+        writer = functools.cache(lambda: writer_for(_PYGMENTS_OPTIONS))
         lexers: dict[str, type[Lexer]] = {}
 
         def highlight(code: str, language: str) -> str:
@@ -233,6 +238,9 @@ class MarkdownRenderer:
                     kind = type(get_lexer_by_name("text", **_PYGMENTS_OPTIONS))
                 lexers[language] = kind
             lexer = accelerate(kind(**_PYGMENTS_OPTIONS))
+            write = writer()
+            if write is not None:  # the tokens pygments.highlight would format
+                return write(lexer.get_tokens(code.strip("\n")))
             name = language or lexer.aliases[0]
             return str(pygments_highlight(code.strip("\n"), lexer,
                                           formatter(lang_str=f"{_LANG_PREFIX}{name}", **_PYGMENTS_OPTIONS)))
