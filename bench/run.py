@@ -326,15 +326,13 @@ def main(argv: list[str] | None = None) -> int:
         edit_driver(Path(args.edit_driver[0]), Path(args.edit_driver[1]), int(args.edit_driver[2]))
         return 0
 
-    import careerblog
-    from careerblog import __version__
-    from careerblog.templating import precompile_theme
+    from careerblog import __version__, templating
 
     # pip compiles an installed package's modules to bytecode; the editable install `make` does leaves that
     # to the first run, which PYTHONDONTWRITEBYTECODE (set on some machines) forbids. Without this, every
     # timed build would compile careerblog's own modules from source again.
-    compileall.compile_dir(Path(careerblog.__file__).parent, quiet=1)
-    precompile_theme()  # and the theme's templates, as `make` does
+    compileall.compile_dir(Path(templating.__file__).parent, quiet=1)
+    templating.precompile_theme()  # and the theme's templates, as `make` does
     sizes = [int(s) for s in args.sizes.split(",") if s]
     peers = {} if args.no_peers else peer_commands()
     load_before = os.getloadavg()
