@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from sitefiles import write_site
+from sitefiles import printed_by_fresh_python, write_site
 
 from careerblog import cache as cache_module
 from careerblog import stamp as stamp_file
@@ -199,16 +199,12 @@ def test_a_first_build_works_out_the_settings_only_to_save(tmp_path: Path, monke
 
 
 def test_library_versions_are_read_from_pips_records_without_importing_the_library() -> None:
-    import subprocess
-    import sys
-
     import markdown
     import pygments
 
     script = ("import sys\nfrom careerblog.cache import _library_version\n"
               "print(_library_version('markdown'), _library_version('pygments'), 'markdown' in sys.modules)")
-    shown = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
-    assert shown.split() == [markdown.__version__, pygments.__version__, "False"]
+    assert printed_by_fresh_python(script) == [markdown.__version__, pygments.__version__, "False"]
     assert cache_module._library_version("no_such_library_here") == "missing"
 
 

@@ -9,12 +9,13 @@ from functools import cache
 from typing import Any
 
 import pytest
+from all_lexers import usable_lexers
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pygments import format as pygments_format
 from pygments import highlight as pygments_highlight
 from pygments.formatters import HtmlFormatter
-from pygments.lexers import get_all_lexers, get_lexer_by_name
+from pygments.lexers import get_lexer_by_name
 from pygments.token import STANDARD_TYPES, Comment, Keyword, Name, Operator, String, Text, Token, _TokenType
 
 from careerblog import markup
@@ -34,20 +35,7 @@ def _writer() -> Any:
     return write
 
 
-def _lexer_names() -> list[str]:
-    names = []
-    for _, aliases, _, _ in get_all_lexers():
-        if not aliases:
-            continue
-        try:
-            get_lexer_by_name(aliases[0])
-        except Exception:  # a lexer whose optional dependency is missing
-            continue
-        names.append(aliases[0])
-    return sorted(set(names))
-
-
-LEXERS = _lexer_names()
+LEXERS = list(usable_lexers())
 
 SAMPLES = [
     "",

@@ -7,10 +7,11 @@ import re
 from typing import Any
 
 import pytest
+from all_lexers import usable_lexers
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pygments.lexer import RegexLexer, bygroups, default, include, this, using
-from pygments.lexers import get_all_lexers, get_lexer_by_name
+from pygments.lexers import get_lexer_by_name
 from pygments.lexers.data import YamlLexer
 from pygments.token import Comment, Keyword, Name, Number, Operator, String, Text
 
@@ -29,21 +30,8 @@ SAMPLES = [
 ]
 
 
-def _plain_regex_lexers() -> list[str]:
-    names = []
-    for _, aliases, _, _ in get_all_lexers():
-        if not aliases:
-            continue
-        try:
-            kind = type(get_lexer_by_name(aliases[0]))
-        except Exception:  # a lexer whose optional dependency is missing
-            continue
-        if kind.get_tokens_unprocessed is RegexLexer.get_tokens_unprocessed:
-            names.append(aliases[0])
-    return sorted(set(names))
-
-
-PLAIN = _plain_regex_lexers()
+PLAIN = [name for name, kind in usable_lexers().items()
+         if kind.get_tokens_unprocessed is RegexLexer.get_tokens_unprocessed]
 
 
 def _same_tokens(name: str, text: str) -> None:

@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from sitefiles import printed_by_fresh_python
 
 from careerblog.markup import Converted, DocumentConverter, MarkdownRenderer, highlight_stylesheet
 from careerblog.posts import Post
@@ -176,9 +177,6 @@ def test_the_fast_road_highlights_with_the_options_codehilite_makes_of_its_setti
 
 
 def test_python_markdown_is_loaded_only_for_a_document_the_fast_road_does_not_take() -> None:
-    import subprocess
-    import sys
-
     script = (
         "import sys\n"
         "from careerblog.markup import MarkdownRenderer\n"
@@ -188,5 +186,4 @@ def test_python_markdown_is_loaded_only_for_a_document_the_fast_road_does_not_ta
         "print('fnref' in renderer.convert('Text.[^1]\\n\\n[^1]: A footnote.\\n').html)\n"
         "print('markdown' in sys.modules)\n"
     )
-    shown = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
-    assert shown.split() == ["False", "True", "True"]
+    assert printed_by_fresh_python(script) == ["False", "True", "True"]
