@@ -102,18 +102,24 @@ def _build_compiling(site: Path, theme: Path, out: Path, monkeypatch: pytest.Mon
     return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}, compiled
 
 
+@pytest.mark.parametrize("own", [{}, {"templates/partials/footer.html": "<footer>Mine {{ config.title }}</footer>\n",
+                                    "templates/base.html": "{% extends 'theme-base.html' %}"}])
 def test_a_precompiled_theme_is_loaded_instead_of_compiled_and_renders_the_same_bytes(
-        tmp_path: Path, theme: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        own: dict[str, str], tmp_path: Path, theme: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """And a site's own templates, which may stand in for the theme's, are still compiled from the site."""
     from careerblog.templating import precompile_theme
 
-    site = write_site(tmp_path / "site", PRECOMPILE_SITE)
+    if own:  # the site's base.html wraps the theme's, kept under another name
+        (theme / "templates" / "theme-base.html").write_bytes((theme / "templates" / "base.html").read_bytes())
+    site = write_site(tmp_path / "site", {**PRECOMPILE_SITE, **own})
     plain, compiled = _build_compiling(site, theme, tmp_path / "plain", monkeypatch)
     assert {"base.html", "post.html", "_macros.html", "career.html"} <= set(compiled)
 
     assert precompile_theme(theme).is_file()
     loaded, compiled = _build_compiling(site, theme, tmp_path / "loaded", monkeypatch)
-    assert compiled == []
+    assert sorted(compiled) == sorted(name.removeprefix("templates/") for name in own)
     assert loaded == plain and len(plain) > 10
+    assert (b"<footer>Mine Sub</footer>" in loaded["index.html"]) == bool(own)
 
 
 def test_a_theme_template_changed_since_it_was_precompiled_is_compiled_afresh(
