@@ -46,7 +46,7 @@ class LocatedList(list[Any]):
 # Most front matter is a handful of `key: value` lines; PyYAML's constructors cost more than reading them.
 # `_read_simple` reads only a subset whose meaning is plain, and returns exactly what the full path would
 # (tests/test_yamlfile_fast.py checks the two against each other). It declines anything else, and anything
-# that could be an error, so every problem is still found and worded by PyYAML above.
+# that could be an error, so every problem is still found and worded by PyYAML (yamlfull.py).
 
 
 class _NotSimple(Exception):
@@ -54,7 +54,7 @@ class _NotSimple(Exception):
 
 
 # Newlines and printable characters only: no tab, CR, BOM, U+2028/U+2029 break, nor any character the
-# reader or _FORBIDDEN would refuse.
+# reader or yamlfull._FORBIDDEN would refuse.
 _UNUSUAL = re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
 # Values are taken to the end of the line and stripped after: a lazy match before " *" is quadratic in spaces.
 _KEY_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?: +(.*))?")
@@ -110,7 +110,7 @@ def _timestamp(match: re.Match[str]) -> Any:
             offset = dt.timedelta(hours=int(match[9]), minutes=int(match[10]))
             zone = dt.timezone(-offset if match[8] == "-" else offset)
         return dt.datetime(year, month, day, int(match[4]), int(match[5]), int(match[6]), tzinfo=zone)
-    except ValueError:  # as in _construct_timestamp
+    except ValueError:  # as in yamlfull._construct_timestamp
         return match.string
 
 
