@@ -15,13 +15,12 @@ were deleted (ext4 without a journal, as on this machine), a cold build right af
 would be timed mostly on that, whichever tool it is (--clean-before-each does it that way, to see it).
 careerblog's modules are compiled to bytecode first, as pip does when it installs a package (the editable
 install leaves it to the first run, which PYTHONDONTWRITEBYTECODE forbids), and its theme's templates, as
-`make` does. Each build runs as a child
-process: wall time around it, CPU time (user + system, and system alone) from os.wait4 (the child and the
-workers it reaped). After the timed runs, one more run of each tool samples /proc every few milliseconds for
-the peak memory summed over the child's whole process tree, both as RSS (shared pages counted once per
-process, the strictest reading) and as PSS (shared pages split between the processes that share them); the
-sampler would slow the tools that use both cores if it ran while they were timed. The table shows medians of
-the timed runs and the memory of the sampled one.
+`make` does. Each build runs as a child process: wall time around it, CPU time (user + system, and system
+alone) from os.wait4 (the child and the workers it reaped). After the timed runs, one more run of each tool
+samples /proc every few milliseconds for the peak memory summed over the child's whole process tree, both as
+RSS (shared pages counted once per process, the strictest reading) and as PSS (shared pages split between the
+processes that share them); the sampler would slow the tools that use both cores if it ran while they were
+timed. The table shows medians of the timed runs and the memory of the sampled one.
 """
 
 from __future__ import annotations

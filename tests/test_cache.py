@@ -224,4 +224,16 @@ def test_a_library_without_one_pip_record_is_asked_its_version(records: tuple[st
     (tmp_path / "fakelib-1.0.dist-info").mkdir(exist_ok=True)
     for name in records[1:]:
         (tmp_path / name).rmdir()
+    cache_module._dist_infos.cache_clear()  # a folder is listed once per process; this one changed since
     assert cache_module._library_version("fakelib") == "1.0"
+
+
+def test_a_library_that_is_found_but_will_not_import_is_missing(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    (tmp_path / "brokenlib").mkdir()
+    (tmp_path / "brokenlib" / "__init__.py").write_text("raise ImportError('a half-finished install')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "brokenlib", raising=False)
+    assert cache_module._library_version("brokenlib") == "missing"

@@ -151,3 +151,20 @@ def test_a_precompiled_theme_of_other_settings_or_damaged_is_ignored(
         files, compiled = _build_compiling(site, theme, tmp_path / "out", patched)
     assert "base.html" in compiled
     assert files == plain
+
+
+def test_a_theme_template_that_does_not_compile_is_left_out_and_reported_where_it_is_used(
+        tmp_path: Path, theme: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from careerblog.build import build
+    from careerblog.config import BuildOptions
+    from careerblog.diagnostics import BuildError
+    from careerblog.templating import precompile_theme
+
+    (theme / "templates" / "page.html").write_text("{% extends 'base.html' %}\n{% block main %}{% if %}\n",
+                                                   encoding="utf-8")
+    assert precompile_theme(theme).is_file()  # the other templates are compiled ahead
+    site = write_site(tmp_path / "site", PRECOMPILE_SITE)
+    with pytest.raises(BuildError) as caught:
+        build(BuildOptions(root=site, output=tmp_path / "out", theme_dir=theme, cache=False, jobs=1))
+    (problem,) = caught.value.diagnostics
+    assert problem.path.endswith("templates/page.html") and problem.line == 2

@@ -9,6 +9,7 @@ the cache can make a build faster, never different.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib
 import importlib.util
@@ -42,15 +43,14 @@ def _library_version(name: str) -> str:
         return "missing"
     places = list(spec.submodule_search_locations or ()) or ([spec.origin] if spec.origin else [])
     prefix, suffix = f"{name.lower()}-", ".dist-info"
-    try:
-        found = {entry.name[len(prefix):-len(suffix)] for place in places
-                 for entry in os.scandir(os.path.dirname(place))
-                 if entry.name.lower().startswith(prefix) and entry.name.endswith(suffix)}
-    except OSError:
-        found = set()
+    found = {record[len(prefix):-len(suffix)] for place in places for record in _dist_infos(os.path.dirname(place))
+             if record.lower().startswith(prefix)}
     if len(found) == 1:
         return found.pop()
-    module = importlib.import_module(name)  # not installed by pip, or two records of it side by side
+    try:
+        module = importlib.import_module(name)  # not installed by pip, or two records of it side by side
+    except ImportError:  # found but broken: no version to trust
+        return "missing"
     version = getattr(module, "__version__", None)
     if isinstance(version, str):
         return version
@@ -60,6 +60,15 @@ def _library_version(name: str) -> str:
         return metadata.version(name)
     except metadata.PackageNotFoundError:
         return "unknown"
+
+
+@functools.lru_cache(maxsize=8)
+def _dist_infos(folder: str) -> tuple[str, ...]:
+    """The names of pip's records in an installation folder, listed once for every library installed there."""
+    try:
+        return tuple(entry.name for entry in os.scandir(folder) if entry.name.endswith(".dist-info"))
+    except OSError:
+        return ()
 
 
 def _code_digest() -> str:

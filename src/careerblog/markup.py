@@ -238,11 +238,12 @@ class MarkdownRenderer:
                     kind = type(get_lexer_by_name("text", **_PYGMENTS_OPTIONS))
                 lexers[language] = kind
             lexer = accelerate(kind(**_PYGMENTS_OPTIONS))
+            code = code.strip("\n")
             write = writer()
             if write is not None:  # the tokens pygments.highlight would format
-                return write(lexer.get_tokens(code.strip("\n")))
+                return write(lexer.get_tokens(code))
             name = language or lexer.aliases[0]
-            return str(pygments_highlight(code.strip("\n"), lexer,
+            return str(pygments_highlight(code, lexer,
                                           formatter(lang_str=f"{_LANG_PREFIX}{name}", **_PYGMENTS_OPTIONS)))
 
         return highlight

@@ -168,7 +168,9 @@ def precompile_theme(theme_dir: Path = THEME_DIR) -> Path:
             if defaults.get(name) is not func:
                 table[name] = _not_while_compiling(func)
     for name in env.list_templates(filter_func=lambda name: name.endswith((".html", ".xml"))):
-        env.get_template(name)
+        # One that fails is left out: a build compiles it again and reports it with the page it broke.
+        with contextlib.suppress(Exception):
+            env.get_template(name)
     target = _PrecompiledTheme.path(theme_dir)
     target.parent.mkdir(exist_ok=True)
     fd, temporary = tempfile.mkstemp(prefix=".templates-", suffix=".tmp", dir=target.parent)

@@ -245,14 +245,12 @@ def sync_site(outputs: Iterable[Output], static_files: Iterable[StaticFile], fol
     return Synced(tuple(written), tuple(removed))
 
 
-def write_file(folder: Path, relative: str, content: bytes) -> os.stat_result:
-    """Write one file of the site; returns its status as written."""
+def write_file(folder: Path, relative: str, content: bytes) -> None:
     if not urls.is_within(relative):
         raise BuildError.single(relative, None, "refusing to write outside the output folder")
     target = folder / relative
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(content)
-    return os.stat(target)
 
 
 def _reading(status: os.stat_result) -> tuple[int, int, int]:
@@ -352,7 +350,8 @@ class Staging:
     def put(self, item: Output) -> Output:
         """Write one file into the staging folder; returns it without its bytes, which are on disk now, and
         with its reading, which the record of the build (stamp.py) keeps."""
-        return Output(item.path, b"", item.source, _reading(write_file(self.folder, item.path, item.content)))
+        write_file(self.folder, item.path, item.content)
+        return Output(item.path, b"", item.source, _reading(os.stat(self.folder / item.path)))
 
     def _listing(self, outputs: Iterable[Output], static_files: Iterable[StaticFile]) -> dict[str, str | Path]:
         """Every file of the site: its source for messages (pages) or the file to copy (static files)."""
