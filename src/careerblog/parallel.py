@@ -43,8 +43,8 @@ def release_free_memory() -> None:
 
     A forked worker's resident size counts every page of its parent's heap that is still mapped, free
     ones included: the buffers of the Markdown cache's save and of the results from the converting
-    workers. Before the workers that render fork, this takes 12 MB off each process's resident size at
-    5,000 posts, for about a millisecond.
+    workers. Before the workers that render fork, this takes 7 to 10 MB off each process's resident
+    size at 5,000 posts, for about a millisecond.
     """
     try:
         import ctypes
