@@ -104,3 +104,27 @@ def test_the_benchmark_site_builds_with_no_edits(tmp_path: Path) -> None:
     assert len(built) == 30
     assert (generated / "_site/posts/page/3/index.html").is_file()  # 30 posts, 10 a page
     assert len(list((generated / "_site/tags").iterdir())) > 10
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_code_block_pygments_never_finishes_stops_the_build_with_its_file_and_line(
+        jobs: int, site_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """MCSchemaLexer loops forever on an HTML comment: the build stops at the time limit, never hangs."""
+    from careerblog import markup
+
+    posts = {f"content/posts/2024-01-{day:02d}-p{day}.md": f"---\ntitle: P{day}\n---\nText {day}.\n"
+             for day in range(1, 6)}
+    write_site(site_dir, posts)
+    out = tmp_path / "out"
+    build(BuildOptions(root=site_dir, output=out, now=NOW, jobs=jobs))
+    before = tree(out)
+    write_site(site_dir, {"content/posts/2024-02-01-stuck.md":
+                          "---\ntitle: Stuck\n---\nIntro.\n\n```mcschema\n<!-- a comment -->\n```\n"})
+    monkeypatch.setattr(markup, "CONVERT_SECONDS", 0.3)
+    with pytest.raises(BuildError) as failed:
+        build(BuildOptions(root=site_dir, output=out, now=NOW, jobs=jobs))
+    (problem,) = failed.value.diagnostics
+    assert (problem.path, problem.line) == ("content/posts/2024-02-01-stuck.md", 6)
+    assert problem.message.startswith("highlighting this mcschema code block took more than 0.3 s and was stopped")
+    assert "```text" in problem.hint
+    assert tree(out) == before

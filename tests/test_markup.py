@@ -187,3 +187,22 @@ def test_python_markdown_is_loaded_only_for_a_document_the_fast_road_does_not_ta
         "print('markdown' in sys.modules)\n"
     )
     assert printed_by_fresh_python(script) == ["False", "True", "True"]
+
+
+# MCSchemaLexer pushes and pops one state forever at an HTML comment, without moving: Pygments never returns.
+STUCK = "Intro.\n\nMore.\n\n```mcschema\n<!-- a comment -->\n```\n\nAfter.\n"
+
+
+@pytest.mark.parametrize("road", ["fast", "python-markdown"])
+def test_a_code_block_whose_lexer_never_finishes_is_stopped_at_the_time_limit(road: str) -> None:
+    from careerblog.markup import ConversionStopped
+
+    body = STUCK if road == "fast" else STUCK + "\n<div markdown=\"1\">Raw HTML: Python-Markdown's road.</div>\n"
+    renderer = MarkdownRenderer("/", seconds=0.2)
+    with pytest.raises(ConversionStopped) as stopped:
+        renderer.convert(body, "posts/stuck/")
+    assert (stopped.value.page_url, stopped.value.line, stopped.value.language) == ("posts/stuck/", 5, "mcschema")
+    assert str(stopped.value) == ("highlighting this mcschema code block took more than 0.2 s and was stopped "
+                                  "(Pygments' lexer for it loops or backtracks on this code)")
+    # The renderer goes on with the next document as if nothing happened.
+    assert renderer.convert(body.replace("mcschema", "text"), "posts/stuck/").html.count("a comment") == 1

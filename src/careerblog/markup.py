@@ -13,10 +13,12 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from careerblog import fastmark
+from careerblog.diagnostics import BuildError
 from careerblog.fields import is_safe_url
 from careerblog.parallel import MIN_ITEMS_PER_WORKER, Team
 from careerblog.posts import Page, Post
 from careerblog.shortcodes import ShortcodeCall, ShortcodeProblem, extract_shortcodes
+from careerblog.timelimit import OutOfTime, time_limit
 from careerblog.urls import link, slugify
 
 if TYPE_CHECKING:
@@ -30,6 +32,9 @@ if TYPE_CHECKING:
 
 MORE = "<!--more-->"
 WORDS_PER_MINUTE = 220
+# Converting one document longer than this means a library never finishes on it (see timelimit.py); the
+# longest real documents take well under a second.
+CONVERT_SECONDS = 20.0
 _WORD = re.compile(r"\w+")
 _FIRST_PARAGRAPH = re.compile(r"<p>.*?</p>", re.S)
 _FENCED = re.compile(r"^ {0,3}(`{3,}|~{3,}).*?^ {0,3}\1[ \t]*$", re.S | re.M)
@@ -58,6 +63,39 @@ class Converted:
     shortcodes: tuple[ShortcodeCall, ...]
     problems: tuple[ShortcodeProblem, ...]
     links: tuple[LinkRef, ...]
+
+
+class ConversionStopped(Exception):
+    """A document whose conversion was stopped at the time limit: its URL, the line of the code block being
+    highlighted (0 when it is not known) and that block's language."""
+
+    def __init__(self, page_url: str | None, line: int, language: str, seconds: float) -> None:
+        super().__init__(page_url, line, language, seconds)
+        self.page_url, self.line, self.language, self.seconds = page_url, line, language, seconds
+
+    def __str__(self) -> str:
+        if not self.line:
+            return f"converting this document took more than {self.seconds:g} s and was stopped"
+        name = f"{self.language} " if self.language else ""
+        return (f"highlighting this {name}code block took more than {self.seconds:g} s and was stopped "
+                f"(Pygments' lexer for it loops or backtracks on this code)")
+
+
+class _StuckBlock(OutOfTime):
+    """The time limit reached while a code block was highlighted: its code, when known, and its language."""
+
+    def __init__(self, code: str | None, language: str) -> None:
+        super().__init__(code, language)
+        self.code, self.language = code, language
+
+    def line_in(self, body: str) -> int:
+        """The 1-based line of the block's opening fence in `body`; 0 when it cannot be found. Without the
+        code (Python-Markdown's road), the first fence of the block's language."""
+        if self.code is not None:
+            at = body.find(self.code) if self.code.strip() else -1
+            return body.count("\n", 0, at) if at > 0 else 0  # the fence is the line above the code
+        fence = re.search(rf"^ {{0,3}}(?:`{{3,}}|~{{3,}})[ \t]*[{{.]*[ \t]*{re.escape(self.language)}\b", body, re.M)
+        return body.count("\n", 0, fence.start()) + 1 if fence else 0
 
 
 class _LinkState:
@@ -136,12 +174,21 @@ def _formatter_factory() -> Callable[..., Any]:
     which cost a tenth of the conversion time when codehilite made a new one for every code block."""
     from pygments.formatters import HtmlFormatter
 
+    class Formatter(HtmlFormatter):  # type: ignore[type-arg]
+        def format(self, tokensource: Any, outfile: Any) -> None:
+            try:
+                super().format(tokensource, outfile)  # the lexer runs as the tokens are taken
+            except _StuckBlock:
+                raise
+            except OutOfTime as stopped:  # codehilite's own call: the language is all there is to know
+                raise _StuckBlock(None, str(self.options.get("lang_str", "")).removeprefix(_LANG_PREFIX)) from stopped
+
     made: dict[str, Any] = {}
 
     def formatter(**options: Any) -> Any:
         key = repr(sorted(options.items()))
         if key not in made:
-            made[key] = HtmlFormatter(**options)
+            made[key] = Formatter(**options)
         return made[key]
 
     return formatter
@@ -166,8 +213,9 @@ class MarkdownRenderer:
     Python-Markdown and its extensions (15 ms to import) are loaded for the first document the fast path
     does not take, so a process whose documents all take it never loads them."""
 
-    def __init__(self, base_path: str, fast: bool = True) -> None:
+    def __init__(self, base_path: str, fast: bool = True, seconds: float | None = None) -> None:
         self.base_path = base_path
+        self.seconds = CONVERT_SECONDS if seconds is None else seconds  # each document's time limit
         self._links = _LinkState()
         self._formatter = _formatter_factory()
         self._markdown: markdown.Markdown | None = None
@@ -240,11 +288,16 @@ class MarkdownRenderer:
             lexer = accelerate(kind(**_PYGMENTS_OPTIONS))
             code = code.strip("\n")
             write = writer()
-            if write is not None:  # the tokens pygments.highlight would format
-                return write(lexer.get_tokens(code))
-            name = language or lexer.aliases[0]
-            return str(pygments_highlight(code, lexer,
-                                          formatter(lang_str=f"{_LANG_PREFIX}{name}", **_PYGMENTS_OPTIONS)))
+            try:
+                if write is not None:  # the tokens pygments.highlight would format
+                    return write(lexer.get_tokens(code))
+                name = language or lexer.aliases[0]
+                return str(pygments_highlight(code, lexer,
+                                              formatter(lang_str=f"{_LANG_PREFIX}{name}", **_PYGMENTS_OPTIONS)))
+            except _StuckBlock:
+                raise
+            except OutOfTime as stopped:
+                raise _StuckBlock(code, language) from stopped
 
         return highlight
 
@@ -260,6 +313,16 @@ class MarkdownRenderer:
         return html, fastmark.toc_html(headings) if len(headings) >= 2 else "", len(headings)
 
     def convert(self, body: str, page_url: str | None = None) -> Converted:
+        """`body` as HTML; ConversionStopped when that takes longer than the renderer's time limit."""
+        try:
+            with time_limit(self.seconds):
+                return self._convert(body, page_url)
+        except _StuckBlock as stuck:
+            raise ConversionStopped(page_url, stuck.line_in(body), stuck.language, self.seconds) from None
+        except OutOfTime:
+            raise ConversionStopped(page_url, 0, "", self.seconds) from None
+
+    def _convert(self, body: str, page_url: str | None) -> Converted:
         text, calls, problems = extract_shortcodes(body)
         self._links.found = []
         self._links.page_url = page_url
@@ -409,7 +472,10 @@ class DocumentConverter:
         """
         if self._team is None:
             raise RuntimeError("DocumentConverter.results() before submit()")
-        done = self._team.collect()
+        try:
+            done = self._team.collect()
+        except ConversionStopped as stopped:
+            raise _located(stopped, self._items) from None
         found, self._found = self._found, {}
         jobs = [*self._offered.items(), *((item.source, (item.body, item.url)) for item in self._missing)]
         wanted = {item.source for item in self._items}
@@ -420,6 +486,16 @@ class DocumentConverter:
                     self.cache.put(body, url, doc)
         items, self._items, self._missing, self._offered, self._cached = self._items, (), [], {}, {}
         return {item.source: found[item.source] for item in items}
+
+
+def _located(stopped: ConversionStopped, items: tuple[Post | Page, ...]) -> BuildError:
+    item = next((item for item in items if item.url == stopped.page_url), None)
+    if item is None:
+        return BuildError.single(stopped.page_url or "", None, str(stopped))
+    hint = ("mark the block as another language (```text shows it without highlighting)" if stopped.line else
+            "a code block's highlighting may never finish: try marking the blocks as ```text one by one")
+    return BuildError.single(item.source, item.body_line + stopped.line - 1 if stopped.line else None,
+                             str(stopped), hint)
 
 
 def highlight_stylesheet(light: str = "default", dark: str = "github-dark") -> str:
