@@ -206,3 +206,19 @@ def test_a_code_block_whose_lexer_never_finishes_is_stopped_at_the_time_limit(ro
                                   "(Pygments' lexer for it loops or backtracks on this code)")
     # The renderer goes on with the next document as if nothing happened.
     assert renderer.convert(body.replace("mcschema", "text"), "posts/stuck/").html.count("a comment") == 1
+
+
+def test_a_document_that_keeps_python_markdown_busy_is_stopped_and_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Thousands of unclosed brackets take Python-Markdown's inline patterns seconds: no code block to blame."""
+    from careerblog import markup
+    from careerblog.diagnostics import BuildError
+
+    monkeypatch.setattr(markup, "CONVERT_SECONDS", 0.2)
+    busy = _post("content/posts/busy.md", "[" * 8000 + "x\n", "busy")
+    with DocumentConverter("/", 1) as converter, pytest.raises(BuildError) as failed:
+        converter.submit((_post("content/posts/fine.md", "Fine.\n", "fine"), busy))
+        converter.results()
+    (problem,) = failed.value.diagnostics
+    assert (problem.path, problem.line) == ("content/posts/busy.md", None)
+    assert problem.message == "converting this document took more than 0.2 s and was stopped"
+    assert "unclosed brackets" in problem.hint

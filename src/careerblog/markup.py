@@ -493,7 +493,7 @@ def _located(stopped: ConversionStopped, items: tuple[Post | Page, ...]) -> Buil
     if item is None:
         return BuildError.single(stopped.page_url or "", None, str(stopped))
     hint = ("mark the block as another language (```text shows it without highlighting)" if stopped.line else
-            "a code block's highlighting may never finish: try marking the blocks as ```text one by one")
+            "something in it keeps Python-Markdown or Pygments busy, such as a long run of unclosed brackets")
     return BuildError.single(item.source, item.body_line + stopped.line - 1 if stopped.line else None,
                              str(stopped), hint)
 

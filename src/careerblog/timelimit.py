@@ -22,8 +22,8 @@ class OutOfTime(BaseException):
 
 @contextmanager
 def time_limit(seconds: float | None) -> Iterator[None]:
-    """Run the block with OutOfTime raised in it after `seconds` (None: no limit)."""
-    if seconds is None or not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+    """Run the block with OutOfTime raised in it after `seconds` (None or 0: no limit)."""
+    if not seconds or not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
         yield
         return
     if signal.getitimer(signal.ITIMER_REAL)[0] > 0:  # somebody's own timer (a test harness): left alone
