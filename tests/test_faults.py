@@ -67,14 +67,16 @@ def _fail_on_call(n: int, exc: BaseException, original: Callable[..., Any]) -> C
 DISK_FULL = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 DENIED = PermissionError(errno.EACCES, os.strerror(errno.EACCES))
 
-# (what fails, which call, the exception): page writes, static copies, the manifest, and the swap itself.
+# (what fails, which call, the exception): the staging folder's marker, page writes, static copies, the
+# manifest, and the swap itself.
 FAULTS = [
-    ("write_bytes", 1, DISK_FULL), ("write_bytes", 5, DISK_FULL), ("write_bytes", 12, DENIED),
+    ("write_bytes", 1, DISK_FULL), ("write_file", 1, DISK_FULL), ("write_file", 5, DISK_FULL),
+    ("write_file", 12, DENIED),
     ("copyfile", 1, DENIED), ("copyfile", 2, DISK_FULL),
     ("write_text", 1, DISK_FULL),
     ("mkdir", 3, DENIED),
     ("replace", 1, DENIED), ("replace", 2, DENIED),
-    ("write_bytes", 4, KeyboardInterrupt()), ("copyfile", 2, KeyboardInterrupt()),
+    ("write_file", 4, KeyboardInterrupt()), ("copyfile", 2, KeyboardInterrupt()),
     ("replace", 2, KeyboardInterrupt()), ("write_text", 1, KeyboardInterrupt()),
 ]
 
@@ -95,6 +97,8 @@ def _in_staging(original: Callable[..., Any], n: int, exc: BaseException) -> Cal
 def _patch(monkeypatch: pytest.MonkeyPatch, what: str, n: int, exc: BaseException) -> None:
     if what == "mkdir":
         monkeypatch.setattr(Path, what, _in_staging(Path.mkdir, n, exc))
+    elif what == "write_file":  # a page, through the descriptor
+        monkeypatch.setattr(write, what, _fail_on_call(n, exc, write.write_file))
     elif what in ("write_bytes", "write_text"):
         monkeypatch.setattr(Path, what, _fail_on_call(n, exc, getattr(Path, what)))
     elif what == "copyfile":
@@ -246,8 +250,16 @@ def test_a_source_that_cannot_be_read_is_a_located_error(
             raise exc
         return real_open(file, *args, **kwargs)
 
+    real_os_open = os.open
+
+    def guarded_os_open(file: Any, *args: Any, **kwargs: Any) -> int:  # careerblog reads sources through it
+        if isinstance(file, str | Path) and Path(file).resolve() == unreadable:
+            raise exc
+        return real_os_open(file, *args, **kwargs)
+
     monkeypatch.setattr(Path, "read_bytes", read_bytes)
     monkeypatch.setattr("builtins.open", guarded_open)
+    monkeypatch.setattr(os, "open", guarded_os_open)
     with pytest.raises(BuildError) as caught:
         build(BuildOptions(root=site, output=out, now=NOW))
     shown = [d.format() for d in caught.value.diagnostics]
@@ -315,16 +327,16 @@ def test_a_write_failing_in_a_build_worker_leaves_the_previous_site(
 
     site, out, previous, outside = built
     main = os.getpid()
-    real = Path.write_bytes
+    real = write.write_file
 
-    def full_in_workers(self: Path, data: bytes) -> int:
+    def full_in_workers(folder: Path, relative: str, content: bytes) -> os.stat_result:
         if os.getpid() != main:
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self))
-        return real(self, data)
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(folder / relative))
+        return real(folder, relative, content)
 
     monkeypatch.setattr(parallel, "MIN_ITEMS_PER_WORKER", 1)
     with monkeypatch.context() as patched:
-        patched.setattr(Path, "write_bytes", full_in_workers)
+        patched.setattr(write, "write_file", full_in_workers)
         with pytest.raises(BuildError) as caught:
             build(BuildOptions(root=site, output=out, now=NOW, jobs=2))
     (diagnostic,) = caught.value.diagnostics

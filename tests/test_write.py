@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -112,7 +113,7 @@ def test_an_unchanged_site_is_not_written_again(site: Path, tmp_path: Path, monk
     write_output(OUTPUTS, (), out, site)
     before = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in out.rglob("*")}
 
-    def no_writes(folder: Path, relative: str, content: bytes) -> None:
+    def no_writes(folder: Path, relative: str, content: bytes) -> os.stat_result:
         raise AssertionError(f"wrote {relative}")
 
     monkeypatch.setattr(write, "write_file", no_writes)
@@ -127,10 +128,10 @@ def test_a_failed_write_leaves_the_previous_site_intact(site: Path, tmp_path: Pa
     before = tree(out)
     real = write.write_file
 
-    def disk_full(folder: Path, relative: str, content: bytes) -> None:
+    def disk_full(folder: Path, relative: str, content: bytes) -> os.stat_result:
         if relative.startswith("posts/"):
             raise OSError(28, "No space left on device", str(folder / relative))
-        real(folder, relative, content)
+        return real(folder, relative, content)
 
     monkeypatch.setattr(write, "write_file", disk_full)
     with pytest.raises(BuildError) as info:  # changed pages: unchanged ones would be linked, never written
@@ -146,7 +147,7 @@ def test_an_interrupt_while_writing_leaves_the_previous_site_and_no_staging(site
     write_output(OUTPUTS, (), out, site)
     before = tree(out)
 
-    def interrupted(folder: Path, relative: str, content: bytes) -> None:
+    def interrupted(folder: Path, relative: str, content: bytes) -> os.stat_result:
         raise KeyboardInterrupt
 
     monkeypatch.setattr(write, "write_file", interrupted)

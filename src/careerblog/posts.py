@@ -128,9 +128,20 @@ def split_front_matter(text: str, path: str) -> Source:
 
 
 def read_bytes(file: Path, relative: str) -> bytes:
-    """A source file's bytes, or a located error when the file system will not give them."""
+    """A source file's bytes, or a located error when the file system will not give them.
+
+    Through the descriptor itself: a Python file object costs four more system calls a file (the
+    buffer's size, whether it is a terminal, the position, twice), a tenth of reading a post."""
     try:
-        return file.read_bytes()
+        fd = os.open(file, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        try:
+            wanted = max(os.fstat(fd).st_size + 1, 1 << 16)  # one read for the whole file, one to see its end
+            parts = []
+            while part := os.read(fd, wanted):
+                parts.append(part)
+            return b"".join(parts)
+        finally:
+            os.close(fd)
     except OSError as exc:
         raise BuildError.single(relative, None, f"cannot read the file: {exc.strerror or exc}",
                                 "check the file's permissions") from None
