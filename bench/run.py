@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """careerblog against Hugo and Pelican on the same synthetic posts, on this machine.
 
-    python bench/run.py [--sizes 100,1000,5000] [--runs 3] [--edits 7] [--no-peers] [--results bench/RESULTS.md]
+    python bench/run.py [--sizes 100,1000,5000] [--runs 5] [--edits 7] [--no-peers] [--results bench/RESULTS.md]
                         [--sites-dir bench/sites]
 
 For each size N, bench/gen_site.py writes the same N posts as a careerblog, a Hugo and a Pelican site under
@@ -310,7 +310,8 @@ def fmt_s(seconds: float) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="100,1000,5000")
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=5,
+                        help="timed runs of each tool at each size; the table shows their medians")
     parser.add_argument("--edits", type=int, default=7)
     parser.add_argument("--no-peers", action="store_true")
     parser.add_argument("--sites-dir", default=str(BENCH / "sites"),
@@ -420,8 +421,9 @@ def render_report(sizes: list[int], peers: dict[str, tuple[list[str], str]], res
         lines.append(f"| {label} | {name} | {fmt_s(wall)} | {fmt_s(series.median('cpu'))} | "
                      f"{fmt_s(series.median('sys'))} | "
                      f"{series.peak('rss_sum') / MiB:.0f} MiB | {series.peak('pss_sum') / MiB:.0f} MiB |{ratios}")
-    lines += ["", "One-post edit through IncrementalBuilder (the `serve` rebuild), start of rebuild to files written:", "",
-              "| N | median | max (first edit: lexers compile) | pages rendered | files written |", "|---|---|---|---|---|"]
+    lines += ["", "One-post edit through IncrementalBuilder (the `serve` rebuild), start of rebuild to files written:",
+              "", "| N | median | max (first edit: lexers compile) | pages rendered | files written |",
+              "|---|---|---|---|---|"]
     for n, data in edits.items():
         lines.append(f"| {n} | {fmt_s(statistics.median(data['times']))} | {fmt_s(max(data['times']))} | "
                      f"{statistics.median(data['rendered']):.0f} | {statistics.median(data['written']):.0f} |")
@@ -466,7 +468,8 @@ def targets(sizes: list[int], peers: dict[str, tuple[list[str], str]], results: 
                       f"(target <= 200 MiB): {verdict(rss <= 200)} (RSS), {verdict(pss <= 200)} (PSS)")
     demo, hugo100 = wall(0, "demo cold"), wall(100, "hugo")
     if demo and hugo100:
-        checks.append(f"demo site: {demo / hugo100:.2f}x Hugo at N=100 (target <= 2.5x): {verdict(demo <= 2.5 * hugo100)}")
+        checks.append(f"demo site: {demo / hugo100:.2f}x Hugo at N=100 (target <= 2.5x): "
+                      f"{verdict(demo <= 2.5 * hugo100)}")
     return checks
 
 
