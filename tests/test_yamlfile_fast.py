@@ -283,3 +283,14 @@ def test_pyyaml_is_imported_only_for_yaml_the_fast_road_declines() -> None:
         "print('yaml' in sys.modules)\n"
     )
     assert printed_by_fresh_python(script) == ["False", "A", "True"]
+
+
+def test_the_unusual_characters_are_every_character_but_newlines_and_printable_ones() -> None:
+    """`_UNUSUAL` names what the fast road refuses; here, the same set named by what it allows, over all of Unicode."""
+    from careerblog.yamlfile import _UNUSUAL
+
+    allowed = re.compile("[\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+    every = "".join(map(chr, range(0x110000)))
+    refused = [m.start() for m in _UNUSUAL.finditer(every)]
+    assert refused == [i for i, c in enumerate(every) if not allowed.match(c)]
+    assert {0x09, 0x0D, 0x7F, 0x85, 0x2028, 0xFEFF, 0xD800, 0xFFFF} <= set(refused)
