@@ -216,6 +216,23 @@ class Outputs:
     def remove_all(self) -> None:
         for old in [self.folder, *self.folder.parent.glob("outputs-old-*")]:
             shutil.rmtree(old, ignore_errors=True)
+        (self.folder.parent / CLEANED).write_text(f"{time.time():.0f}\n", encoding="ascii")
+
+    def warn_if_just_cleaned(self) -> None:
+        """Say so when the last run deleted its outputs minutes ago: on a file system without a journal, every
+        tool's new files cost more for minutes after deletions, and the table would show that."""
+        try:
+            ago = time.time() - float((self.folder.parent / CLEANED).read_text(encoding="ascii"))
+        except (OSError, ValueError):
+            return
+        if 0 <= ago < QUIET_SECONDS:
+            print(f"warning: the last run deleted its outputs {ago:.0f} s ago; new files may be slow for another "
+                  f"{QUIET_SECONDS - ago:.0f} s on some file systems (a RAM disk: --sites-dir /dev/shm/...)",
+                  file=sys.stderr)
+
+
+CLEANED = ".last-cleanup"  # when the last run deleted its outputs
+QUIET_SECONDS = 300  # how long ext4 without a journal treats freed inodes as recently deleted, at most
 
 
 # ---------------------------------------------------------------- the edit driver (runs in its own process)
@@ -343,6 +360,7 @@ def main(argv: list[str] | None = None) -> int:
     sites = Path(args.sites_dir)
     demo = demo_site(sites)
     outputs = Outputs(sites, args.clean_before_each)
+    outputs.warn_if_just_cleaned()
 
     def build_each(n: int, folder: Path, tool: str, memory: bool) -> None:
         """One cold build of `tool` (careerblog: then a warm one), timed, or with its memory read."""
