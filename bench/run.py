@@ -216,7 +216,7 @@ class Outputs:
     def remove_all(self) -> None:
         for old in [self.folder, *self.folder.parent.glob("outputs-old-*")]:
             shutil.rmtree(old, ignore_errors=True)
-        (self.folder.parent / CLEANED).write_text(f"{time.time():.0f}\n", encoding="ascii")
+        (self.folder.parent / CLEANED).write_text(f"{time.time()}\n", encoding="ascii")
 
     def warn_if_just_cleaned(self) -> None:
         """Say so when the last run deleted its outputs minutes ago: on a file system without a journal, every

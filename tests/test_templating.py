@@ -53,6 +53,22 @@ def test_site_templates_come_before_the_themes(site_dir: Path) -> None:
     assert "{% extends" in (env.loader.get_source(env, "post.html")[0])  # type: ignore[union-attr]
 
 
+@pytest.mark.parametrize("spelled", ["as given", "through ..", "relative"])
+def test_a_loaded_templates_origin_is_told_by_its_file_without_looking_at_the_folder(
+        spelled: str, site_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from careerblog.templating import template_origin
+
+    write_site(site_dir, {"templates/404.html": "mine"})
+    root = {"as given": site_dir, "through ..": site_dir / "templates" / "..",
+            "relative": Path(site_dir.name)}[spelled]
+    monkeypatch.chdir(site_dir.parent)
+    env = make_environment(root, CONFIG)
+    mine, theirs = env.get_template("404.html"), env.get_template("post.html")
+    monkeypatch.setattr(Path, "is_file", lambda self: pytest.fail(f"looked at {self}"))
+    assert template_origin(env, "404.html", root, mine) == "templates/404.html"
+    assert template_origin(env, "post.html", root, theirs) == "careerblog/theme/templates/post.html"
+
+
 def test_the_date_filters_work_out_each_value_once_and_keep_their_own_errors(site_dir: Path) -> None:
     """Dates are cached by value; a value that cannot be cached (a list from front matter) still gets the
     filter's own error, which the page's message names, not "unhashable type"."""

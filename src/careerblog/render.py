@@ -361,7 +361,7 @@ def render_page(page: PlannedPage, site: Site, env: jinja2.Environment, context:
     except Exception as exc:  # any template failure becomes a located message
         failure = template_error(exc, root, doing)
         return None, ((f"{failure.path}:{failure.line}:{exc}", failure),)
-    source = page.info.source or template_origin(env, page.template, root)  # generated pages: the template
+    source = page.info.source or template_origin(env, page.template, root, template)  # generated: the template
     return Output(urls.output_path(page.url), html.encode("utf-8"), source), ()
 
 

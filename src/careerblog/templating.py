@@ -192,12 +192,14 @@ def compile_templates(env: jinja2.Environment) -> None:
             env.get_template(name)
 
 
-def template_origin(env: jinja2.Environment, name: str, site_root: Path) -> str:
-    """Where a template comes from, as shown in messages: the site's path, or the theme's."""
-    site_file = site_root / "templates" / name
-    if site_file.is_file():
-        return f"templates/{name}"
-    return f"careerblog/theme/templates/{name}"
+def template_origin(env: jinja2.Environment, name: str, site_root: Path, loaded: jinja2.Template | None = None) -> str:
+    """Where a template comes from, as shown in messages: the site's path, or the theme's. A `loaded`
+    template tells by the file it was read from; else the site's folder is looked at."""
+    if loaded is not None and loaded.filename:  # the site's loader reads from site_root/templates/
+        from_site = loaded.filename.startswith(os.path.normpath(site_root / "templates") + os.sep)
+    else:
+        from_site = (site_root / "templates" / name).is_file()
+    return f"templates/{name}" if from_site else f"careerblog/theme/templates/{name}"
 
 
 class ShortcodeArgumentError(Exception):
