@@ -333,3 +333,16 @@ def test_no_cache_builds_everything_and_leaves_no_cache(site: Path) -> None:
     assert run().startswith("built ")
     assert "is up to date" in run()
     assert run("--no-cache").startswith("built ")  # the record is there, and not read
+
+
+def test_a_build_with_nothing_to_do_lists_the_output_folder_once(site: Path, renders: list[BuildOptions],
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """The record's comparison already reads every file of the output: a second listing to look for files
+    careerblog did not write is left to a build that stages (test_a_changed_output_folder_is_built_again)."""
+    from careerblog import write
+
+    options = options_for(site)
+    build(options)
+    monkeypatch.setattr(write, "_files_in", lambda folder: pytest.fail(f"listed {folder} again"))
+    assert build(options).up_to_date
+    assert len(renders) == 1

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from careerblog.config import BuildOptions
 from careerblog.diagnostics import BuildError, Diagnostic, Diagnostics
 from careerblog.stamp import LastBuild, Report, Window
-from careerblog.write import Output, Staging, check_output_dir
+from careerblog.write import Output, Staging, refuse_place
 
 if TYPE_CHECKING:
     from careerblog.cache import ConvertedCache
@@ -207,7 +207,9 @@ def build(options: BuildOptions) -> BuildResult:
     """
     started = time.perf_counter()
     clock = _Stopwatch()
-    check_output_dir(options.output, options.root)  # refuse a dangerous --output before anything else runs
+    # A dangerous --output is refused before anything else runs. What the folder holds is checked when the
+    # build stages (under its lock); a build with nothing to do compares every file of it with the record.
+    refuse_place(options.output, options.root)
     last = LastBuild.read_sources(options) if options.cache and options.record else None  # before any source
     if last is not None and (report := last.replay()) is not None:
         clock.lap("compare with the last build", "nothing changed")

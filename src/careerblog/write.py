@@ -97,7 +97,7 @@ def _files_in(folder: Path) -> set[str]:
 
 def check_output_dir(output: Path, root: Path) -> set[str]:
     """Refuse, before anything is touched, an output folder a build must never replace; returns its files."""
-    _refuse_place(output, root)
+    refuse_place(output, root)
     out = output.resolve()
     if out.is_dir():
         present = _files_in(out)
@@ -118,7 +118,7 @@ def check_output_dir(output: Path, root: Path) -> set[str]:
     return set()
 
 
-def _refuse_place(output: Path, root: Path) -> None:
+def refuse_place(output: Path, root: Path) -> None:
     """The refusals that depend on where the output is, not on what it holds (no listing of its files)."""
     out = output.resolve()
     site = root.resolve()
@@ -328,7 +328,7 @@ class Staging:
         self._lock = ExitStack()
 
     def __enter__(self) -> Staging:
-        _refuse_place(self.requested, self.root)  # before making its parent; what it holds is checked under the lock
+        refuse_place(self.requested, self.root)  # before making its parent; what it holds is checked under the lock
         self.output = self.requested.resolve()  # an output that is a link: replace the folder it points to
         self.folder = staging_dir(self.output)
         try:
