@@ -222,3 +222,20 @@ def test_a_document_that_keeps_python_markdown_busy_is_stopped_and_named(monkeyp
     assert (problem.path, problem.line) == ("content/posts/busy.md", None)
     assert problem.message == "converting this document took more than 0.2 s and was stopped"
     assert "unclosed brackets" in problem.hint
+
+
+def test_a_document_offered_then_dropped_that_is_stopped_is_named_by_its_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A draft read (and offered to a worker) before the site knew to leave it out still converts: its error
+    names its file, though its record is gone."""
+    from careerblog import markup
+    from careerblog.diagnostics import BuildError
+
+    monkeypatch.setattr(markup, "CONVERT_SECONDS", 0.2)
+    stuck = _post("content/posts/draft.md", STUCK, "draft")
+    with DocumentConverter("/", 2, early=True) as converter, pytest.raises(BuildError) as failed:
+        converter.offer(stuck)
+        converter.submit((_post("content/posts/fine.md", "Fine.\n", "fine"),))
+        converter.results()
+    (problem,) = failed.value.diagnostics
+    assert (problem.path, problem.line) == ("content/posts/draft.md", None)
+    assert problem.message.startswith("highlighting this mcschema code block took more than 0.2 s")

@@ -475,7 +475,7 @@ class DocumentConverter:
         try:
             done = self._team.collect()
         except ConversionStopped as stopped:
-            raise _located(stopped, self._items) from None
+            raise _located(stopped, self._items, self._offered) from None
         found, self._found = self._found, {}
         jobs = [*self._offered.items(), *((item.source, (item.body, item.url)) for item in self._missing)]
         wanted = {item.source for item in self._items}
@@ -488,14 +488,17 @@ class DocumentConverter:
         return {item.source: found[item.source] for item in items}
 
 
-def _located(stopped: ConversionStopped, items: tuple[Post | Page, ...]) -> BuildError:
-    item = next((item for item in items if item.url == stopped.page_url), None)
-    if item is None:
-        return BuildError.single(stopped.page_url or "", None, str(stopped))
+def _located(stopped: ConversionStopped, items: tuple[Post | Page, ...], offered: dict[str, Job]) -> BuildError:
+    """The stopped document's error at its file and line. A document offered while the sources were read and
+    dropped since (its record is gone) is named by its file alone."""
     hint = ("mark the block as another language (```text shows it without highlighting)" if stopped.line else
             "something in it keeps Python-Markdown or Pygments busy, such as a long run of unclosed brackets")
-    return BuildError.single(item.source, item.body_line + stopped.line - 1 if stopped.line else None,
-                             str(stopped), hint)
+    item = next((item for item in items if item.url == stopped.page_url), None)
+    if item is not None:
+        line = item.body_line + stopped.line - 1 if stopped.line else None
+        return BuildError.single(item.source, line, str(stopped), hint)
+    source = next((source for source, (_, url) in offered.items() if url == stopped.page_url), None)
+    return BuildError.single(source or f"the document at /{stopped.page_url or ''}", None, str(stopped), hint)
 
 
 def highlight_stylesheet(light: str = "default", dark: str = "github-dark") -> str:

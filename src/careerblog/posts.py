@@ -130,8 +130,8 @@ def split_front_matter(text: str, path: str) -> Source:
 def read_bytes(file: Path, relative: str) -> bytes:
     """A source file's bytes, or a located error when the file system will not give them.
 
-    Through the descriptor itself: a Python file object costs four more system calls a file (the
-    buffer's size, whether it is a terminal, the position, twice), a tenth of reading a post."""
+    Through the descriptor itself: a Python file object costs about four more system calls a file (the
+    buffer's size, whether it is a terminal, the position)."""
     try:
         fd = os.open(file, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
         try:
